@@ -50,7 +50,7 @@ describe('runner harness, with a real Node 24 process', () => {
   test('fails the test when a planted secret reaches the log', async () => {
     await expect(
       runAction(fixture, { inputs: { name: 'ada', password: PASSWORD, leak: 'true' }, secrets: [PASSWORD] }),
-    ).rejects.toThrow(/planted secret appeared in the log: \.\.\.leaked <<SECRET>>/);
+    ).rejects.toThrow(/planted secret appeared in the log: [^]*leaked <<SECRET>>/);
   });
 
   test.each([
