@@ -29,9 +29,21 @@ const jobs = actionDirs.map((dir) => {
 
 function bundle(dir, entry, out) {
   return new Promise((resolve, reject) => {
-    const args = [ncc, 'build', join(dir, entry), '-o', join(dir, out), '--source-map', '--license', 'licenses.txt', '-q'];
+    const args = [
+      ncc,
+      'build',
+      join(dir, entry),
+      '-o',
+      join(dir, out),
+      '--source-map',
+      '--license',
+      'licenses.txt',
+      '-q',
+    ];
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ncc failed for ${relative(root, join(dir, entry))}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ncc failed for ${relative(root, join(dir, entry))}`)),
+    );
   });
 }
 

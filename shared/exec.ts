@@ -30,7 +30,8 @@ export class ExecError extends Error {
   }
 }
 
-export const lastLines = (text: string, count: number): string => redact(text.trimEnd().split('\n').slice(-count).join('\n'));
+export const lastLines = (text: string, count: number): string =>
+  redact(text.trimEnd().split('\n').slice(-count).join('\n'));
 
 /**
  * Runs a program with an argument array (never a shell string). The command line and every output

@@ -46,10 +46,15 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       if (attempt >= attempts || !isRetryable(error)) throw error;
       const serverWait = retryAfterMs?.(error);
       const delayMs =
-        serverWait !== undefined ? Math.min(serverWait, maxDelayMs * 4) : backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
+        serverWait !== undefined
+          ? Math.min(serverWait, maxDelayMs * 4)
+          : backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
       if (deadline !== undefined && clock.now() + delayMs > deadline) throw error;
       if (options.onRetry) options.onRetry({ attempt, delayMs, error });
-      else core.info(`${label}: attempt ${attempt} of ${attempts} failed (${errorMessage(error)}); retrying in ${delayMs}ms`);
+      else
+        core.info(
+          `${label}: attempt ${attempt} of ${attempts} failed (${errorMessage(error)}); retrying in ${delayMs}ms`,
+        );
       await clock.sleep(delayMs);
     }
   }

@@ -26,7 +26,9 @@ export async function writeSummary(build: (summary: Summary) => unknown): Promis
 
 /** A markdown-safe table cell: pipes and newlines would break the row. */
 export const cell = (value: unknown): string =>
-  escapeHtml(String(value ?? '')).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  escapeHtml(String(value ?? ''))
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ');
 
 export const escapeHtml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -1,5 +1,5 @@
-import { describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
 import { assertNoSecrets, parseAnnotations, parseFileCommands, ROOT, runAction } from './harness.js';
 
 const fixture = join(ROOT, 'test/fixtures/actions/fixture');
@@ -7,7 +7,11 @@ const PASSWORD = 'hunter2-planted-secret';
 
 describe('runner harness, with a real Node 24 process', () => {
   test('observes outputs, state, env, path, summary, annotations and the post step', async () => {
-    const result = await runAction(fixture, { inputs: { name: 'ada', password: PASSWORD }, post: true, secrets: [PASSWORD] });
+    const result = await runAction(fixture, {
+      inputs: { name: 'ada', password: PASSWORD },
+      post: true,
+      secrets: [PASSWORD],
+    });
     expect(result.exitCode).toBe(0);
     expect(result.outputs).toEqual({ greeting: 'hello ada' });
     expect(result.state).toEqual({ greeted: 'ada' });
@@ -50,14 +54,24 @@ describe('runner harness, with a real Node 24 process', () => {
   test('fails the test when a planted secret reaches the log', async () => {
     await expect(
       runAction(fixture, { inputs: { name: 'ada', password: PASSWORD, leak: 'true' }, secrets: [PASSWORD] }),
-    ).rejects.toThrow(/planted secret appeared in the log: [^]*leaked <<SECRET>>/);
+    ).rejects.toThrow(/planted secret appeared in the log: [\s\S]*leaked <<SECRET>>/);
   });
 
   test.each([
     ['summary', { summary: `token ${PASSWORD}` }],
     ['output out', { outputs: { out: PASSWORD } }],
   ])('secret scan also covers the %s', (place, step) => {
-    const base = { exitCode: 0, outputs: {}, state: {}, env: {}, path: [], summary: '', annotations: [], log: '', durationMs: 0 };
+    const base = {
+      exitCode: 0,
+      outputs: {},
+      state: {},
+      env: {},
+      path: [],
+      summary: '',
+      annotations: [],
+      log: '',
+      durationMs: 0,
+    };
     expect(() => assertNoSecrets({ ...base, ...step }, [PASSWORD])).toThrow(`appeared in the ${place}`);
   });
 });
