@@ -1,0 +1,389 @@
+/**
+ * The AWS emulator's HTTP endpoint: AWS JSON 1.1 (`X-Amz-Target`) for ECS, ECR auth, Secrets
+ * Manager and SSM parameters on one port, plus plain JSON control endpoints under `/_emulator/`
+ * (faults, reset, seeded secrets, request statistics) for tests.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Ecs, type EcsOptions } from './ecs.js';
+import { AwsError } from './errors.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: wire-format documents are open-ended JSON
+type Json = Record<string, any>;
+
+export interface EmulatorOptions {
+  port?: number;
+  host?: string;
+  region?: string;
+  accountId?: string;
+  tickMs?: number;
+  hostPortRange?: [number, number];
+  healthIntervalCapMs?: number;
+  /** What ECR GetAuthorizationToken names as proxyEndpoint. */
+  registry?: string;
+}
+
+/** A fault rule: matching requests are throttled, fail with a 5xx, or are slowed down. */
+export interface FaultRule {
+  type: 'throttle' | 'error' | 'delay';
+  /** Operation name (`DescribeServices`), a target prefix service (`ecs`, `ecr`, `secretsmanager`, `ssm`), or `*`. */
+  operation?: string;
+  /** How many matching requests it applies to (default: until cleared). */
+  count?: number;
+  /** Applies to this fraction of matching requests (default 1). */
+  probability?: number;
+  /** For `error`: the HTTP status (default 500). */
+  status?: number;
+  /** For `delay`: milliseconds before the request is handled. */
+  ms?: number;
+}
+
+const PREFIXES: Record<string, string> = {
+  'AmazonEC2ContainerServiceV20141113.': 'ecs',
+  'AmazonEC2ContainerRegistry_V20150921.': 'ecr',
+  'secretsmanager.': 'secretsmanager',
+  'AmazonSSM.': 'ssm',
+};
+
+interface Secret {
+  arn: string;
+  name: string;
+  value: string;
+  versionId: string;
+  createdAt: number;
+}
+
+export class AwsEmulator {
+  readonly ecs: Ecs;
+  private server?: Server;
+  private faults: FaultRule[] = [];
+  private secrets = new Map<string, Secret>();
+  private parameters = new Map<string, { name: string; value: string; type: string; version: number }>();
+  private stats = {
+    total: 0,
+    byOperation: {} as Record<string, number>,
+    byStatus: {} as Record<string, number>,
+    since: Date.now(),
+  };
+  readonly options: Required<EmulatorOptions>;
+  readonly instance = randomBytes(6).toString('hex');
+
+  constructor(options: EmulatorOptions = {}) {
+    this.options = {
+      port: options.port ?? 4566,
+      host: options.host ?? '127.0.0.1',
+      region: options.region ?? 'us-east-1',
+      accountId: options.accountId ?? '000000000000',
+      tickMs: options.tickMs ?? 1000,
+      hostPortRange: options.hostPortRange ?? [20000, 29999],
+      healthIntervalCapMs: options.healthIntervalCapMs ?? 5000,
+      registry: options.registry ?? 'http://localhost:5000',
+    };
+    const ecsOptions: EcsOptions = {
+      region: this.options.region,
+      accountId: this.options.accountId,
+      tickMs: this.options.tickMs,
+      hostPortRange: this.options.hostPortRange,
+      healthIntervalCapMs: this.options.healthIntervalCapMs,
+      instanceLabel: `org.deploy-actions.aws-emulator=${this.instance}`,
+      resolveSecret: (valueFrom) => this.resolveSecret(valueFrom),
+    };
+    this.ecs = new Ecs(ecsOptions);
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? this.options.port;
+  }
+
+  get endpoint(): string {
+    return `http://${this.options.host}:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: String(error) }));
+      });
+    });
+    this.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.port, this.options.host, () => resolve());
+    });
+    this.ecs.start();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.ecs.close();
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    if (url.pathname.startsWith('/_emulator/')) return this.control(req.method ?? 'GET', url.pathname, body, res);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const prefix = Object.keys(PREFIXES).find((p) => target.startsWith(p));
+    const operation = prefix ? target.slice(prefix.length) : target;
+    this.stats.total++;
+    this.stats.byOperation[operation || '(none)'] = (this.stats.byOperation[operation || '(none)'] ?? 0) + 1;
+    const send = (status: number, payload: Json, errorType?: string) => {
+      this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+      const headers: Record<string, string> = {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-requestid': randomUUID(),
+      };
+      if (errorType) headers['x-amzn-errortype'] = errorType;
+      res.writeHead(status, headers);
+      res.end(JSON.stringify(payload));
+    };
+    const fail = (error: AwsError) => send(error.status, { __type: error.type, message: error.message }, error.type);
+    if (req.method !== 'POST' || !prefix) {
+      return fail(new AwsError('UnknownOperationException', `Unknown X-Amz-Target ${JSON.stringify(target)}`));
+    }
+    if (!req.headers.authorization) {
+      return fail(new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400));
+    }
+    const service = PREFIXES[prefix]!;
+    const fault = this.takeFault(operation, service);
+    if (fault?.type === 'delay') await new Promise((r) => setTimeout(r, fault.ms ?? 1000));
+    if (fault?.type === 'throttle') return fail(new AwsError('ThrottlingException', 'Rate exceeded', 400));
+    if (fault?.type === 'error') {
+      const status = fault.status ?? 500;
+      const type = service === 'ecs' ? 'ServerException' : 'InternalServiceError';
+      return fail(new AwsError(type, `Injected fault: HTTP ${status}`, status));
+    }
+    let input: Json;
+    try {
+      input = body.length ? JSON.parse(body.toString('utf8')) : {};
+    } catch {
+      return fail(new AwsError('SerializationException', 'Could not parse the request body as JSON'));
+    }
+    try {
+      const output = await this.dispatch(service, operation, input);
+      send(200, output);
+    } catch (error) {
+      if (error instanceof AwsError) return fail(error);
+      console.error(`[aws-emulator] ${operation} failed:`, error);
+      return fail(new AwsError(service === 'ecs' ? 'ServerException' : 'InternalServiceError', String(error), 500));
+    }
+  }
+
+  private dispatch(service: string, operation: string, input: Json): Promise<Json> | Json {
+    if (service === 'ecs') return this.ecs.handle(operation, input);
+    if (service === 'ecr') return this.ecr(operation, input);
+    if (service === 'secretsmanager') return this.secretsManager(operation, input);
+    return this.ssm(operation, input);
+  }
+
+  private takeFault(operation: string, service: string): FaultRule | undefined {
+    const index = this.faults.findIndex(
+      (f) =>
+        (!f.operation || f.operation === '*' || f.operation === operation || f.operation === service) &&
+        (f.probability === undefined || Math.random() < f.probability),
+    );
+    if (index < 0) return undefined;
+    const rule = this.faults[index]!;
+    if (rule.count !== undefined && --rule.count <= 0) this.faults.splice(index, 1);
+    return rule;
+  }
+
+  // ------------------------------------------------------------------ ECR, Secrets Manager, SSM
+
+  private ecr(operation: string, _input: Json): Json {
+    if (operation !== 'GetAuthorizationToken') {
+      throw new AwsError('UnknownOperationException', `Operation ${operation} is not supported by the emulator`);
+    }
+    return {
+      authorizationData: [
+        {
+          authorizationToken: Buffer.from(`AWS:emulator-${randomBytes(12).toString('hex')}`).toString('base64'),
+          expiresAt: Date.now() / 1000 + 12 * 3600,
+          proxyEndpoint: this.options.registry,
+        },
+      ],
+    };
+  }
+
+  putSecret(name: string, value: string): Secret {
+    const existing = this.secrets.get(name);
+    const secret: Secret = {
+      arn:
+        existing?.arn ??
+        `arn:aws:secretsmanager:${this.options.region}:${this.options.accountId}:secret:${name}-${randomBytes(3).toString('hex')}`,
+      name,
+      value,
+      versionId: randomUUID(),
+      createdAt: existing?.createdAt ?? Date.now(),
+    };
+    this.secrets.set(name, secret);
+    return secret;
+  }
+
+  private findSecret(id: string): Secret | undefined {
+    return this.secrets.get(id) ?? [...this.secrets.values()].find((s) => s.arn === id || id.startsWith(`${s.arn}:`));
+  }
+
+  /** `valueFrom` of a task definition secret: a Secrets Manager name/ARN (optionally `:json-key::`) or an SSM parameter. */
+  resolveSecret(valueFrom: string): string | undefined {
+    if (valueFrom.startsWith('arn:aws:ssm:') || !valueFrom.startsWith('arn:')) {
+      const name = valueFrom.startsWith('arn:') ? `/${valueFrom.split(':parameter/')[1] ?? ''}` : valueFrom;
+      const parameter = this.parameters.get(name) ?? this.parameters.get(name.replace(/^\//, ''));
+      if (parameter) return parameter.value;
+      if (!valueFrom.startsWith('arn:')) return this.findSecret(valueFrom)?.value;
+      return undefined;
+    }
+    const secret = this.findSecret(valueFrom);
+    if (!secret) return undefined;
+    const rest = valueFrom.slice(secret.arn.length).split(':');
+    const jsonKey = rest[1];
+    if (!jsonKey) return secret.value;
+    try {
+      const value = JSON.parse(secret.value)[jsonKey];
+      return value === undefined ? undefined : String(value);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private secretsManager(operation: string, input: Json): Json {
+    if (operation === 'GetSecretValue') {
+      const secret = this.findSecret(String(input.SecretId ?? ''));
+      if (!secret) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        VersionId: secret.versionId,
+        SecretString: secret.value,
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: secret.createdAt / 1000,
+      };
+    }
+    if (operation === 'CreateSecret' || operation === 'PutSecretValue') {
+      const name = String(input.Name ?? input.SecretId ?? '');
+      if (!name) throw new AwsError('InvalidParameterException', 'Name is required.');
+      if (operation === 'CreateSecret' && this.secrets.has(name)) {
+        throw new AwsError(
+          'ResourceExistsException',
+          `The operation failed because the secret ${name} already exists.`,
+        );
+      }
+      const secret = this.putSecret(name, String(input.SecretString ?? ''));
+      return { ARN: secret.arn, Name: secret.name, VersionId: secret.versionId };
+    }
+    throw new AwsError('UnknownOperationException', `Operation ${operation} is not supported by the emulator`);
+  }
+
+  private ssm(operation: string, input: Json): Json {
+    if (operation !== 'GetParameter') {
+      throw new AwsError('UnknownOperationException', `Operation ${operation} is not supported by the emulator`);
+    }
+    const parameter = this.parameters.get(String(input.Name ?? ''));
+    if (!parameter) throw new AwsError('ParameterNotFound', '');
+    return {
+      Parameter: {
+        Name: parameter.name,
+        Type: parameter.type,
+        Value: parameter.value,
+        Version: parameter.version,
+        ARN: `arn:aws:ssm:${this.options.region}:${this.options.accountId}:parameter/${parameter.name.replace(/^\//, '')}`,
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ control endpoints
+
+  private async control(method: string, path: string, body: Buffer, res: ServerResponse): Promise<void> {
+    const reply = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    let input: Json = {};
+    try {
+      input = body.length ? JSON.parse(body.toString('utf8')) : {};
+    } catch {
+      return reply(400, { message: 'body is not JSON' });
+    }
+    const key = `${method} ${path}`;
+    try {
+      switch (key) {
+        case 'GET /_emulator/health':
+          return reply(200, { ok: true, pid: process.pid, port: this.port, instance: this.instance });
+        case 'POST /_emulator/reset':
+          await this.ecs.clear();
+          this.faults = [];
+          this.secrets.clear();
+          this.parameters.clear();
+          this.stats = { total: 0, byOperation: {}, byStatus: {}, since: Date.now() };
+          return reply(200, { ok: true });
+        case 'GET /_emulator/faults':
+          return reply(200, { rules: this.faults });
+        case 'POST /_emulator/faults': {
+          const rules: FaultRule[] = Array.isArray(input.rules) ? input.rules : [input as FaultRule];
+          for (const rule of rules) {
+            if (!['throttle', 'error', 'delay'].includes(rule.type)) {
+              return reply(400, { message: 'type must be throttle, error or delay' });
+            }
+          }
+          this.faults.push(...rules.map((r) => ({ ...r })));
+          return reply(200, { rules: this.faults });
+        }
+        case 'DELETE /_emulator/faults':
+          this.faults = [];
+          return reply(200, { rules: [] });
+        case 'GET /_emulator/stats':
+          return reply(200, this.stats);
+        case 'POST /_emulator/stats/reset':
+          this.stats = { total: 0, byOperation: {}, byStatus: {}, since: Date.now() };
+          return reply(200, this.stats);
+        case 'POST /_emulator/secrets': {
+          const secret = this.putSecret(String(input.name), String(input.value ?? ''));
+          return reply(200, { arn: secret.arn, name: secret.name });
+        }
+        case 'POST /_emulator/parameters': {
+          const name = String(input.name);
+          const previous = this.parameters.get(name);
+          this.parameters.set(name, {
+            name,
+            value: String(input.value ?? ''),
+            type: input.type ?? 'SecureString',
+            version: (previous?.version ?? 0) + 1,
+          });
+          return reply(200, { name });
+        }
+        case 'POST /_emulator/tasks/crash':
+          return reply(200, {
+            killed: await this.ecs.crashTasks(String(input.cluster ?? 'default'), String(input.service)),
+          });
+        case 'POST /_emulator/config':
+          if (typeof input.tickMs === 'number') this.ecs.setTickMs(input.tickMs);
+          return reply(200, { tickMs: this.ecs.options.tickMs });
+        default:
+          return reply(404, { message: `no control endpoint ${key}` });
+      }
+    } catch (error) {
+      return reply(error instanceof AwsError ? 400 : 500, { message: String((error as Error).message ?? error) });
+    }
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<AwsEmulator> {
+  return new AwsEmulator(options).start();
+}
