@@ -37,22 +37,12 @@ const DATABASE = `example_monorepo_${RUN_ID.replace(/-/g, '_')}`;
 const STEP_TIMEOUT = 300_000;
 
 /**
- * pnpm at the version the example pins (packageManager), the way .ci/run should get it: an exact
- * `npm install` into a tool prefix under .local/ (gitignored, reused across runs). It has no install
- * scripts. Its bin directory goes on PATH because turbo looks the package manager up there.
+ * pnpm at the version the example pins (packageManager): the suite pins the same version as a dev
+ * dependency, so `npm ci` puts it in node_modules/.bin. That directory goes on PATH because turbo
+ * looks the package manager up there.
  */
 function pnpmBinDir(): string {
-  if (process.env.PNPM_BIN_DIR) return process.env.PNPM_BIN_DIR;
-  const prefix = join(ROOT, '.local/tools', `pnpm-${PNPM_VERSION}`);
-  const bin = join(prefix, 'node_modules/.bin');
-  if (!existsSync(join(bin, 'pnpm'))) {
-    execFileSync(
-      'npm',
-      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `pnpm@${PNPM_VERSION}`],
-      { stdio: 'pipe', timeout: 120_000 },
-    );
-  }
-  return bin;
+  return process.env.PNPM_BIN_DIR ?? join(ROOT, 'node_modules/.bin');
 }
 
 let workDir = '';
