@@ -1,0 +1,116 @@
+import { lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { errorMessage } from '../../../shared/errors.js';
+import { type CacheBackend, GitHubBackend, LocalBackend } from './backends.js';
+import type { CacheId, CacheSpec } from './keys.js';
+
+export type HitKind = 'exact' | 'prefix' | 'miss';
+
+export interface RestoreOutcome {
+  id: CacheId;
+  key: string;
+  hit: HitKind;
+  matchedKey?: string;
+  /** Bytes on disk after the restore (what was unpacked). */
+  bytes?: number;
+  archiveBytes?: number;
+  ms: number;
+  warning?: string;
+}
+
+export interface BackendConfig {
+  kind: 'github' | 'local';
+  dir?: string;
+  limitBytes: number;
+  timeoutMs: number;
+}
+
+export function makeBackend(config: BackendConfig): CacheBackend {
+  return config.kind === 'local'
+    ? new LocalBackend(config.dir!, config.limitBytes)
+    : new GitHubBackend(config.timeoutMs);
+}
+
+/** Size of a directory tree on disk (symlinks count as themselves, not their targets). */
+export function treeBytes(path: string): number {
+  let total = 0;
+  const stack = [path];
+  while (stack.length) {
+    const current = stack.pop()!;
+    let stat: ReturnType<typeof lstatSync>;
+    try {
+      stat = lstatSync(current);
+    } catch {
+      continue;
+    }
+    if (stat.isDirectory()) for (const name of readdirSync(current)) stack.push(join(current, name));
+    else total += stat.size;
+  }
+  return total;
+}
+
+class Timeout extends Error {}
+
+/** Rejects with a Timeout after `ms`; the timer never keeps the process alive. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Timeout(`${what} did not finish within ${Math.round(ms / 1000)}s`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Restores one cache. Any failure or a timeout is a miss with a warning, never a failed job: the
+ * install that follows rebuilds what the cache would have provided.
+ */
+export async function restoreOne(backend: CacheBackend, spec: CacheSpec, timeoutMs: number): Promise<RestoreOutcome> {
+  const started = Date.now();
+  const base = { id: spec.id, key: spec.key };
+  try {
+    const restored = await withTimeout(backend.restore(spec), timeoutMs, `restoring the ${spec.id} cache`);
+    const ms = Date.now() - started;
+    if (!restored) {
+      core.info(`${spec.id}: cache miss for ${spec.key}`);
+      return { ...base, hit: 'miss', ms };
+    }
+    const hit: HitKind = restored.matchedKey === spec.key ? 'exact' : 'prefix';
+    const bytes = spec.paths.reduce((sum, p) => sum + treeBytes(p), 0);
+    core.info(`${spec.id}: ${hit} hit ${restored.matchedKey} (${(bytes / 1048576).toFixed(1)} MB in ${ms} ms)`);
+    return { ...base, hit, matchedKey: restored.matchedKey, bytes, archiveBytes: restored.archiveBytes, ms };
+  } catch (error) {
+    const warning = `${spec.id}: cache restore failed, continuing without it: ${errorMessage(error)}`;
+    core.warning(warning);
+    return { ...base, hit: 'miss', ms: Date.now() - started, warning };
+  }
+}
+
+export interface SaveOutcome {
+  id: CacheId;
+  key: string;
+  status: 'saved' | 'exists' | 'skipped' | 'failed';
+  bytes?: number;
+  ms: number;
+  reason?: string;
+}
+
+/** Saves one cache; a failure is a warning. */
+export async function saveOne(backend: CacheBackend, spec: CacheSpec): Promise<SaveOutcome> {
+  const started = Date.now();
+  try {
+    const bytes = await backend.save(spec);
+    const ms = Date.now() - started;
+    if (bytes === undefined) {
+      core.info(`${spec.id}: ${spec.key} already exists in the cache`);
+      return { id: spec.id, key: spec.key, status: 'exists', ms };
+    }
+    core.info(`${spec.id}: saved ${spec.key}${bytes ? ` (${(bytes / 1048576).toFixed(1)} MB)` : ''} in ${ms} ms`);
+    return { id: spec.id, key: spec.key, status: 'saved', bytes: bytes || undefined, ms };
+  } catch (error) {
+    const reason = errorMessage(error);
+    core.warning(`${spec.id}: cache save failed: ${reason}`);
+    return { id: spec.id, key: spec.key, status: 'failed', ms: Date.now() - started, reason };
+  }
+}

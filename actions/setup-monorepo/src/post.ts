@@ -1,0 +1,4 @@
+import { runAction } from '../../../shared/action.js';
+import { save } from './save.js';
+
+await runAction(save);
