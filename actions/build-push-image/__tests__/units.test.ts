@@ -231,3 +231,15 @@ describe('docker command lines', () => {
     expect(isTransientDockerFailure(failure('denied: requested access to the resource is denied'))).toBe(false);
   });
 });
+
+describe('content hash with a whitelist .dockerignore', () => {
+  test('"*" then "!dist/" keeps only dist, without walking ignored folders', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpi-hash-'));
+    for (const path of ['dist/server.cjs', 'dist/sub/a.wasm', 'node_modules/x/index.js', 'src/a.ts', 'Dockerfile']) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), path);
+    }
+    writeFileSync(join(dir, '.dockerignore'), '# only the bundle\n*\n!dist/\n');
+    expect(contextFiles(dir)).toEqual(['dist/server.cjs', 'dist/sub/a.wasm']);
+  });
+});

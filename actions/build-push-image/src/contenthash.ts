@@ -13,6 +13,7 @@ const SCHEME = 'build-push-image/content-hash/v1';
 interface Rule {
   negate: boolean;
   regex: RegExp;
+  pattern: string;
 }
 
 /** Converts one .dockerignore pattern (Go filepath.Match plus `**`) into a regular expression. */
@@ -61,7 +62,7 @@ export function parseDockerignore(text: string): Rule[] {
       .replace(/\/+$/, '')
       .replace(/(^|\/)\.\//g, '$1');
     if (!pattern) continue;
-    rules.push({ negate, regex: patternToRegex(pattern) });
+    rules.push({ negate, regex: patternToRegex(pattern), pattern });
   }
   return rules;
 }
@@ -73,6 +74,12 @@ export function isIgnored(path: string, rules: Rule[]): boolean {
   return ignored;
 }
 
+/** Whether a negated pattern could match something inside directory `dir`. */
+const mayReach = (pattern: string, dir: string): boolean =>
+  /^[*?[]/.test(pattern) ||
+  pattern.startsWith(`${dir}/`) ||
+  patternToRegex(pattern.split('/').slice(0, dir.split('/').length).join('/')).test(dir);
+
 /** The context's files that reach the build, relative with `/`, sorted. */
 export function contextFiles(context: string): string[] {
   const ignoreFile = join(context, '.dockerignore');
@@ -83,8 +90,8 @@ export function contextFiles(context: string): string[] {
       const full = join(dir, entry.name);
       const rel = relative(context, full).split(sep).join('/');
       const isDir = entry.isDirectory();
-      // A negation can re-include something below an ignored directory: only prune without negations.
-      if (isIgnored(rel, rules) && (!isDir || !rules.some((r) => r.negate))) continue;
+      // A negation can re-include something below an ignored directory: prune only when none could.
+      if (isIgnored(rel, rules) && (!isDir || !rules.some((r) => r.negate && mayReach(r.pattern, rel)))) continue;
       if (isDir) walk(full);
       else files.push(rel);
     }

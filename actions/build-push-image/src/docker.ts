@@ -99,7 +99,7 @@ export function parsePushDigest(output: string): string | undefined {
 }
 
 const TRANSIENT_PUSH =
-  /\b5\d\d\b|429|too ?many ?requests|connection reset|unexpected EOF|\bEOF\b|broken pipe|i\/o timeout|connection refused|TLS handshake timeout|Service Unavailable|Bad Gateway|Gateway Time-?out|server misbehaving/i;
+  /\b5\d\d\b|429|too ?many ?requests|connection reset|unexpected EOF|\bEOF\b|broken pipe|i\/o timeout|connection refused|TLS handshake timeout|Service Unavailable|Bad Gateway|Gateway Time-?out|server misbehaving|\bunavailable\b/i;
 
 /** Whether a failed push (or buildx build --push, or login) is worth another attempt. */
 export const isTransientDockerFailure = (error: unknown): boolean => {

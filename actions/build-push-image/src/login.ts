@@ -2,7 +2,7 @@
  * Registry logins: a per-run DOCKER_CONFIG directory (removed by the post step), passwords through
  * stdin only, Amazon ECR through the AWS SDK's GetAuthorizationToken.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsClientConfig } from '../../../shared/aws.js';
@@ -18,9 +18,8 @@ import { ECR_HOST } from './reference.js';
  * that the post step deletes.
  */
 export function prepareDockerConfig(): string {
-  const parent = process.env.RUNNER_TEMP || tmpdir();
-  mkdirSync(parent, { recursive: true });
-  const dir = mkdtempSync(join(parent, 'build-push-image-docker-'));
+  // Not under RUNNER_TEMP: the post step removes it, and must find it.
+  const dir = mkdtempSync(join(tmpdir(), 'build-push-image-docker-'));
   const existing = join(process.env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
   if (existsSync(existing)) {
     try {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
@@ -112,7 +112,9 @@ export async function main(): Promise<void> {
   if (!buildx && needsBuildx.length) throw new ConfigurationError(needsBuildx);
   core.info(`builder: ${buildx ? 'docker buildx build' : 'docker build (classic builder) + docker push'}`);
 
-  const workDir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'build-push-image-'));
+  const temp = process.env.RUNNER_TEMP || tmpdir();
+  mkdirSync(temp, { recursive: true });
+  const workDir = mkdtempSync(join(temp, 'build-push-image-'));
   const dockerConfig = prepareDockerConfig();
   core.saveState('docker-config', dockerConfig);
   const env: Record<string, string> = { DOCKER_CONFIG: dockerConfig };
@@ -265,7 +267,7 @@ async function buildService(
       const failure = describeBuildFailure(output);
       result.failedStep = failure.step;
       throw new Error(
-        `the build failed${failure.step ? ` at ${failure.step}` : ''}; nothing was pushed. Last lines:\n${redact(failure.tail)}`,
+        `the build failed${failure.step ? ` at ${failure.step}` : ''}; nothing was pushed\nLast lines of the build:\n${redact(failure.tail)}`,
       );
     }
     let digest: string | undefined;
