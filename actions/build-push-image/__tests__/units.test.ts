@@ -8,6 +8,7 @@ import {
   buildxBuildArgs,
   classicBuildArgs,
   describeBuildFailure,
+  dockerfileWithLabels,
   isTransientDockerFailure,
   parsePushDigest,
 } from '../src/docker.js';
@@ -199,11 +200,30 @@ describe('docker command lines', () => {
   });
 
   test('classic: no buildx-only flags', () => {
-    const args = classicBuildArgs({ ...plan, platforms: ['linux/amd64'] });
-    expect(args.slice(0, 3)).toEqual(['build', '--file', 'apps/backend/Dockerfile']);
+    const args = classicBuildArgs({ ...plan, platforms: ['linux/amd64'] }, '/tmp/backend.Dockerfile');
+    expect(args.slice(0, 3)).toEqual(['build', '--file', '/tmp/backend.Dockerfile']);
+    expect(args).not.toContain('--label');
     expect(args).toContain('--platform');
     expect(args.join(' ')).not.toMatch(/--secret|--cache|--provenance|--push/);
     expect(args.at(-1)).toBe('apps/backend');
+  });
+
+  test.each([
+    [
+      'the last stage',
+      'FROM a AS build\nRUN make\nFROM b\nCOPY --from=build /x /x\n',
+      undefined,
+      'FROM a AS build\nRUN make\nFROM b\nCOPY --from=build /x /x\nLABEL "t"="v \\"q\\" \\$HOME"\n',
+    ],
+    [
+      'the target stage',
+      'FROM a AS build\nRUN make\nFROM b AS runtime\nCMD x',
+      'build',
+      'FROM a AS build\nRUN make\nLABEL "t"="v \\"q\\" \\$HOME"\nFROM b AS runtime\nCMD x\n',
+    ],
+    ['an escape directive', '# escape=`\nFROM a\n', undefined, '# escape=`\nFROM a\nLABEL "t"="v `"q`" `$HOME"\n'],
+  ])('classic builder: all labels in one LABEL at the end of %s', (_, text, target, expected) => {
+    expect(dockerfileWithLabels(text, { t: 'v "q" $HOME' }, target)).toBe(expected);
   });
 
   test('a failed classic build names its step', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
@@ -16,6 +16,7 @@ import {
   buildxBuildArgs,
   classicBuildArgs,
   describeBuildFailure,
+  dockerfileWithLabels,
   dockerWithRetry,
   parsePushDigest,
   secretEnv,
@@ -258,7 +259,9 @@ async function buildService(
           baseDelayMs: inputs.retryBaseDelay,
         });
       } else {
-        await exec('docker', classicBuildArgs(plan), { env, stream: inputs.concurrency === 1 });
+        const labelled = join(context.workDir, `${service.name}.Dockerfile`);
+        writeFileSync(labelled, dockerfileWithLabels(readFileSync(plan.dockerfile, 'utf8'), plan.labels, plan.target));
+        await exec('docker', classicBuildArgs(plan, labelled), { env, stream: inputs.concurrency === 1 });
       }
     } catch (error) {
       const output = (error as ExecError).result
