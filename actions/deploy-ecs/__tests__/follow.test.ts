@@ -1,10 +1,22 @@
 import { describe, expect, test } from '@jest/globals';
 import { fakeClock } from '../../../shared/clock.js';
-import { type DeploymentView, decide, type FollowApi, follow, type ServiceView, type StoppedTask } from '../src/follow.js';
+import {
+  type DeploymentView,
+  decide,
+  type FollowApi,
+  follow,
+  type ServiceView,
+  type StoppedTask,
+} from '../src/follow.js';
 
 const ID = 'ecs-svc/1111111111111111111';
 const OTHER = 'ecs-svc/2222222222222222222';
-const dep = (id: string, status: string, rolloutState: string, extra: Partial<DeploymentView> = {}): DeploymentView => ({
+const dep = (
+  id: string,
+  status: string,
+  rolloutState: string,
+  extra: Partial<DeploymentView> = {},
+): DeploymentView => ({
   id,
   status,
   rolloutState,
@@ -16,7 +28,12 @@ const base = { deploymentId: ID, failedTasks: 0, maxFailedTasks: 2, now: 0, dead
 
 describe('decide: service snapshot -> outcome', () => {
   test.each<[string, ServiceView, Partial<typeof base>, string | undefined]>([
-    ['in progress', { deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS'), dep(OTHER, 'ACTIVE', 'COMPLETED')], events: [] }, {}, undefined],
+    [
+      'in progress',
+      { deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS'), dep(OTHER, 'ACTIVE', 'COMPLETED')], events: [] },
+      {},
+      undefined,
+    ],
     ['completed', { deployments: [dep(ID, 'PRIMARY', 'COMPLETED')], events: [] }, {}, 'succeeded'],
     ['failed without rollback', { deployments: [dep(ID, 'PRIMARY', 'FAILED')], events: [] }, {}, 'failed'],
     [
@@ -27,17 +44,45 @@ describe('decide: service snapshot -> outcome', () => {
     ],
     [
       'rolled back and already drained: the event tells',
-      { deployments: [dep(OTHER, 'PRIMARY', 'IN_PROGRESS')], events: [ev(`(service s) (deployment ${ID}) deployment failed: tasks failed to start.`)] },
+      {
+        deployments: [dep(OTHER, 'PRIMARY', 'IN_PROGRESS')],
+        events: [ev(`(service s) (deployment ${ID}) deployment failed: tasks failed to start.`)],
+      },
       {},
       'rolled-back',
     ],
-    ['someone else deployed', { deployments: [dep(OTHER, 'PRIMARY', 'IN_PROGRESS'), dep(ID, 'ACTIVE', 'IN_PROGRESS')], events: [] }, {}, 'superseded'],
+    [
+      'someone else deployed',
+      { deployments: [dep(OTHER, 'PRIMARY', 'IN_PROGRESS'), dep(ID, 'ACTIVE', 'IN_PROGRESS')], events: [] },
+      {},
+      'superseded',
+    ],
     ['ours vanished', { deployments: [dep(OTHER, 'PRIMARY', 'COMPLETED')], events: [] }, {}, 'superseded'],
-    ['too many failed tasks', { deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS')], events: [] }, { failedTasks: 2 }, 'failed'],
-    ['failed tasks below the limit', { deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS')], events: [] }, { failedTasks: 1 }, undefined],
-    ['limit off', { deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS')], events: [] }, { failedTasks: 9, maxFailedTasks: 0 }, undefined],
+    [
+      'too many failed tasks',
+      { deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS')], events: [] },
+      { failedTasks: 2 },
+      'failed',
+    ],
+    [
+      'failed tasks below the limit',
+      { deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS')], events: [] },
+      { failedTasks: 1 },
+      undefined,
+    ],
+    [
+      'limit off',
+      { deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS')], events: [] },
+      { failedTasks: 9, maxFailedTasks: 0 },
+      undefined,
+    ],
     ['deadline', { deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS')], events: [] }, { now: 100 }, 'timed-out'],
-    ['completed wins at the deadline', { deployments: [dep(ID, 'PRIMARY', 'COMPLETED')], events: [] }, { now: 100 }, 'succeeded'],
+    [
+      'completed wins at the deadline',
+      { deployments: [dep(ID, 'PRIMARY', 'COMPLETED')], events: [] },
+      { now: 100 },
+      'succeeded',
+    ],
   ])('%s', (_name, service, overrides, expected) => {
     expect(decide({ ...base, ...overrides, service })?.outcome).toBe(expected);
   });
@@ -87,14 +132,29 @@ const logs = () => {
 };
 
 describe('follow: the poll loop', () => {
-  const inProgress: ServiceView = { deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS'), dep(OTHER, 'ACTIVE', 'COMPLETED')], events: [] };
+  const inProgress: ServiceView = {
+    deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS'), dep(OTHER, 'ACTIVE', 'COMPLETED')],
+    events: [],
+  };
 
   test('succeeds within one poll of COMPLETED, one call per poll, new events only once', async () => {
     const clock = fakeClock(0);
-    const done: ServiceView = { deployments: [dep(ID, 'PRIMARY', 'COMPLETED')], events: [ev('steady', 30), ev('started', 5)] };
+    const done: ServiceView = {
+      deployments: [dep(ID, 'PRIMARY', 'COMPLETED')],
+      events: [ev('steady', 30), ev('started', 5)],
+    };
     const { api, calls } = scripted([inProgress, { ...inProgress, events: [ev('started', 5)] }, done]);
     const { lines, log } = logs();
-    const result = await follow(api, { deploymentId: ID, deadline: 60_000, pollIntervalMs: 10_000, maxFailedTasks: 2, since: 0, clock, random: () => 0.5, log });
+    const result = await follow(api, {
+      deploymentId: ID,
+      deadline: 60_000,
+      pollIntervalMs: 10_000,
+      maxFailedTasks: 2,
+      since: 0,
+      clock,
+      random: () => 0.5,
+      log,
+    });
     expect(result.outcome).toBe('succeeded');
     expect(result.polls).toBe(3);
     expect(calls).toEqual(['DescribeServices', 'DescribeServices', 'DescribeServices']);
@@ -104,11 +164,23 @@ describe('follow: the poll loop', () => {
 
   test('fails after max-failed-tasks stopped tasks, reporting exit codes, before any circuit breaker', async () => {
     const clock = fakeClock(0);
-    const failing = (n: number): ServiceView => ({ deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS', { failedTasks: n })], events: [] });
+    const failing = (n: number): ServiceView => ({
+      deployments: [dep(ID, 'PRIMARY', 'IN_PROGRESS', { failedTasks: n })],
+      events: [],
+    });
     const second = { ...crash, taskArn: `${crash.taskArn}2` };
     const { api, calls } = scripted([failing(0), failing(1), failing(2)], [crash, second]);
     const { lines, log } = logs();
-    const result = await follow(api, { deploymentId: ID, deadline: 600_000, pollIntervalMs: 5_000, maxFailedTasks: 2, since: 0, clock, random: () => 0.5, log });
+    const result = await follow(api, {
+      deploymentId: ID,
+      deadline: 600_000,
+      pollIntervalMs: 5_000,
+      maxFailedTasks: 2,
+      since: 0,
+      clock,
+      random: () => 0.5,
+      log,
+    });
     expect(result.outcome).toBe('failed');
     expect(result.polls).toBe(2);
     expect(result.firstFailureAt).toBe(5_000);
@@ -119,7 +191,16 @@ describe('follow: the poll loop', () => {
   test('times out at the deadline, never sleeping past it', async () => {
     const clock = fakeClock(0);
     const { api } = scripted([inProgress]);
-    const result = await follow(api, { deploymentId: ID, deadline: 25_000, pollIntervalMs: 10_000, maxFailedTasks: 2, since: 0, clock, random: () => 0.5, log: logs().log });
+    const result = await follow(api, {
+      deploymentId: ID,
+      deadline: 25_000,
+      pollIntervalMs: 10_000,
+      maxFailedTasks: 2,
+      since: 0,
+      clock,
+      random: () => 0.5,
+      log: logs().log,
+    });
     expect(result.outcome).toBe('timed-out');
     expect(clock.now()).toBe(25_000);
   });
@@ -143,9 +224,19 @@ describe('follow: the poll loop', () => {
     expect(result.outcome).toBe('succeeded');
     expect(result.throttled).toBe(2);
     expect(clock.slept).toEqual([2_000, 4_000, 2_000]);
-    const fatal = scripted([inProgress], [], { 0: Object.assign(new Error('nope'), { name: 'AccessDeniedException' }) });
+    const fatal = scripted([inProgress], [], {
+      0: Object.assign(new Error('nope'), { name: 'AccessDeniedException' }),
+    });
     await expect(
-      follow(fatal.api, { deploymentId: ID, deadline: 10_000, pollIntervalMs: 1_000, maxFailedTasks: 2, since: 0, clock, log: logs().log }),
+      follow(fatal.api, {
+        deploymentId: ID,
+        deadline: 10_000,
+        pollIntervalMs: 1_000,
+        maxFailedTasks: 2,
+        since: 0,
+        clock,
+        log: logs().log,
+      }),
     ).rejects.toThrow('nope');
   });
 });

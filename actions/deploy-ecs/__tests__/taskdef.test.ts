@@ -15,7 +15,16 @@ const file = {
   family: 'web',
   cpu: 256,
   containerDefinitions: [
-    { name: 'app', image: 'repo/app:1', environment: [{ name: 'B', value: '2' }, { name: 'A', value: '1' }], portMappings: [{ containerPort: 80 }], futureField: { x: 1 } },
+    {
+      name: 'app',
+      image: 'repo/app:1',
+      environment: [
+        { name: 'B', value: '2' },
+        { name: 'A', value: '1' },
+      ],
+      portMappings: [{ containerPort: 80 }],
+      futureField: { x: 1 },
+    },
     { name: 'sidecar', image: 'repo/side:1', essential: false },
   ],
 };
@@ -24,14 +33,22 @@ describe('overrides', () => {
   test('replace images and environment, keep unknown fields', () => {
     const out = applyOverrides(file, { app: 'repo/app:2' }, { A: 'x', 'sidecar.C': '3' });
     expect(out.containerDefinitions[0]).toMatchObject({ image: 'repo/app:2', futureField: { x: 1 } });
-    expect(out.containerDefinitions[0].environment).toEqual([{ name: 'B', value: '2' }, { name: 'A', value: 'x' }]);
-    expect(out.containerDefinitions[1].environment).toEqual([{ name: 'A', value: 'x' }, { name: 'C', value: '3' }]);
+    expect(out.containerDefinitions[0].environment).toEqual([
+      { name: 'B', value: '2' },
+      { name: 'A', value: 'x' },
+    ]);
+    expect(out.containerDefinitions[1].environment).toEqual([
+      { name: 'A', value: 'x' },
+      { name: 'C', value: '3' },
+    ]);
     expect(file.containerDefinitions[0]!.image).toBe('repo/app:1');
   });
 
   test('unknown container names are reported', () => {
     expect(overrideProblems(file, { api: 'x' }, { 'worker.X': '1' })).toEqual([
-      expect.stringMatching(/^container-images: container "api" is not in the task definition; expected .*app, sidecar/),
+      expect.stringMatching(
+        /^container-images: container "api" is not in the task definition; expected .*app, sidecar/,
+      ),
       expect.stringMatching(/^environment: container "worker"/),
     ]);
   });
@@ -47,7 +64,17 @@ describe('normalised comparison', () => {
     registeredAt: new Date(),
     volumes: [],
     containerDefinitions: [
-      { ...file.containerDefinitions[0], cpu: 0, essential: true, mountPoints: [], environment: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }], portMappings: [{ containerPort: 80, hostPort: 80, protocol: 'tcp' }] },
+      {
+        ...file.containerDefinitions[0],
+        cpu: 0,
+        essential: true,
+        mountPoints: [],
+        environment: [
+          { name: 'A', value: '1' },
+          { name: 'B', value: '2' },
+        ],
+        portMappings: [{ containerPort: 80, hostPort: 80, protocol: 'tcp' }],
+      },
       { ...file.containerDefinitions[1], cpu: 0, environment: [], volumesFrom: [] },
     ],
   };
@@ -58,12 +85,17 @@ describe('normalised comparison', () => {
   test('a changed image does, and the diff says where', () => {
     const changed = applyOverrides(file, { app: 'repo/app:2' }, {});
     expect(sameDefinition(changed, registered)).toBe(false);
-    expect(diff(registered, changed).map(formatDiffLine)).toEqual(['~ containerDefinitions[app].image: "repo/app:1" -> "repo/app:2"']);
+    expect(diff(registered, changed).map(formatDiffLine)).toEqual([
+      '~ containerDefinitions[app].image: "repo/app:1" -> "repo/app:2"',
+    ]);
   });
 });
 
 describe('secret lint', () => {
-  const td = (name: string, value: string) => ({ family: 'f', containerDefinitions: [{ name: 'app', image: 'i', environment: [{ name, value }] }] });
+  const td = (name: string, value: string) => ({
+    family: 'f',
+    containerDefinitions: [{ name: 'app', image: 'i', environment: [{ name, value }] }],
+  });
   test.each([
     ['DB_PASSWORD', 'hunter2hunter2', true],
     ['API_KEY', 'abc123abc123', true],
@@ -91,9 +123,14 @@ describe('revisions', () => {
     ['never the protected ones', [5, 4, 3, 2, 1], 2, [1, 3], [2]],
     ['nothing when under N', [2, 1], 5, [], []],
   ])('%s', (_name, revisions, keep, protectedRevisions, expected) => {
-    expect(revisionsToDeregister([...revisions.map((n) => arn(n)), arn(9, 'other')], 'web', keep, protectedRevisions.map((n) => arn(n)))).toEqual(
-      expected.map((n) => arn(n)),
-    );
+    expect(
+      revisionsToDeregister(
+        [...revisions.map((n) => arn(n)), arn(9, 'other')],
+        'web',
+        keep,
+        protectedRevisions.map((n) => arn(n)),
+      ),
+    ).toEqual(expected.map((n) => arn(n)));
   });
   test('previous revision and revision references', () => {
     expect(previousRevision([arn(7), arn(5), arn(4)], arn(7))).toBe(arn(5));

@@ -65,13 +65,14 @@ export function decide(input: DecideInput): Decision | undefined {
   if (ours?.status === 'PRIMARY' && ours.rolloutState === 'COMPLETED') {
     return { outcome: 'succeeded', reason: `deployment ${id} completed` };
   }
-  const failedEvent = service.events.some((e) => e.message.includes(`(deployment ${id}) deployment failed`));
+  const failedEvent = service.events.find((e) => e.message.includes(`(deployment ${id}) deployment failed`));
   if (ours?.rolloutState === 'FAILED' || failedEvent) {
-    const why = ours?.rolloutStateReason || 'the deployment failed';
+    const why = ours?.rolloutStateReason || failedEvent?.message || 'the deployment failed';
     if (primary && primary.id !== id) {
+      const how = primary.rolloutStateReason ? `: ${primary.rolloutStateReason}` : '';
       return {
         outcome: 'rolled-back',
-        reason: `${why}; ECS rolled back to ${primary.taskDefinition} (deployment ${primary.id})`,
+        reason: `${why}; ECS rolled back to ${primary.taskDefinition} (deployment ${primary.id}${how})`,
       };
     }
     return { outcome: 'failed', reason: why };
