@@ -37,12 +37,20 @@ export async function actionlintText(text, path) {
  * @returns {string[]}
  */
 export function listWorkflows(root) {
-  const dir = join(root, '.github', 'workflows');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()
-    .map((f) => `.github/workflows/${f}`);
+  // The suite's own workflows, and the example callers under examples/<name>/ (what users write).
+  const dirs = ['.github/workflows'];
+  const examples = join(root, 'examples');
+  if (existsSync(examples)) {
+    for (const name of readdirSync(examples).sort()) dirs.push(`examples/${name}/.github/workflows`);
+  }
+  return dirs
+    .filter((dir) => existsSync(join(root, dir)))
+    .flatMap((dir) =>
+      readdirSync(join(root, dir))
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+        .map((f) => `${dir}/${f}`),
+    );
 }
 
 /**
