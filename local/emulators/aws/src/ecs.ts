@@ -150,6 +150,7 @@ export class Ecs {
   private ticking = false;
   private pendingRemovals: string[] = [];
   private closed = false;
+  private launches = new Set<Promise<void>>();
 
   constructor(readonly options: EcsOptions) {
     this.reset();
@@ -177,6 +178,7 @@ export class Ecs {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     while (this.ticking) await new Promise((r) => setTimeout(r, 20));
+    await Promise.allSettled([...this.launches]);
     await this.clear();
   }
 
@@ -1105,7 +1107,9 @@ export class Ecs {
     const first = task.containers.find((c) => c.networkBindings.length > 0);
     if (first && hostPort !== undefined) first.networkBindings[0]!.hostPort = hostPort;
     this.tasks.set(id, task);
-    void this.startContainers(task, td, hostPort);
+    const launching = this.startContainers(task, td, hostPort);
+    this.launches.add(launching);
+    void launching.finally(() => this.launches.delete(launching));
     return task;
   }
 
@@ -1169,7 +1173,7 @@ export class Ecs {
         }
         container.dockerId = result.stdout.trim().slice(0, 64);
         container.lastStatus = 'PENDING';
-        if (this.closed) this.pendingRemovals.push(container.dockerId);
+        if (this.closed) void removeContainers([container.dockerId]);
       }
       task.launching = false;
       if (task.desiredStatus === 'STOPPED') {
