@@ -86,7 +86,7 @@ function run(cwd: string, inputs: RunOptions['inputs'] = {}, env: RunOptions['en
       // pnpm's store and metadata cache live under the test root, never in the machine's shared store.
       XDG_DATA_HOME: storeHome(),
       XDG_CACHE_HOME: join(root, 'xdg-cache'),
-      GITHUB_SHA: git(cwd, 'rev-parse', 'HEAD'),
+      GITHUB_SHA: existsSync(join(cwd, '.git')) ? git(cwd, 'rev-parse', 'HEAD') : '0'.repeat(40),
       GITHUB_EVENT_NAME: 'push',
       GITHUB_EVENT_PATH: event({ before: repo.commits.database, repository: { default_branch: 'main' } }),
       ...env,

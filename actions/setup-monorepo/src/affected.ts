@@ -76,7 +76,9 @@ export function affectedPackages(
   globalFiles: string[],
 ): WorkspacePackage[] {
   const global = globalFiles.map((g) => globRegExp(g));
-  if (changedFiles.some((f) => global.some((re) => re.test(f)))) return packages;
+  if (changedFiles.some((f) => global.some((re) => re.test(f)))) {
+    return [...packages].sort((a, b) => a.name.localeCompare(b.name));
+  }
   const byPath = [...packages].sort((a, b) => b.path.length - a.path.length);
   const affected = new Set<string>();
   for (const file of changedFiles) {
@@ -93,7 +95,7 @@ export function affectedPackages(
       }
     }
   }
-  return packages.filter((p) => affected.has(p.name));
+  return packages.filter((p) => affected.has(p.name)).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export type BaseKind = 'input' | 'pull-request' | 'push' | 'default-branch';
