@@ -166,7 +166,15 @@ function issueLines(where: string, error: z.ZodError): string[] {
       const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
       return `${where}: ${path ? `${path}: ` : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
     }
-    if (issue.code === 'invalid_union') return `${where}: ${at}has the wrong type`;
+    if (issue.code === 'invalid_union') {
+      // A value of the right shape with a bad content (a regex in a list): say what is wrong with it.
+      const inner = issue.errors.flat().find((i) => i.code === 'custom');
+      if (inner) {
+        const innerPath = [...issue.path, ...inner.path].map(String).join('.');
+        return `${where}: ${innerPath ? `${innerPath}: ` : ''}${inner.message}`;
+      }
+      return `${where}: ${at}has the wrong type`;
+    }
     return `${where}: ${at}${issue.message}`;
   });
 }
