@@ -98,3 +98,44 @@ export async function readState(url: URL, timeoutMs: number): Promise<MigrationR
     await client.end().catch(() => {});
   }
 }
+
+/** Prisma's advisory lock key (the one `prisma migrate deploy` takes). */
+export const PRISMA_LOCK_KEY = 72707369;
+
+/**
+ * What `prisma migrate resolve` records, done in one transaction under Prisma's advisory lock
+ * (the CLI's resolve needs the native schema engine, which offline setups do not have):
+ * rolled-back marks the failed attempt; applied also records a finished row with the local
+ * checksum, as Prisma does.
+ */
+export async function markResolved(
+  url: URL,
+  timeoutMs: number,
+  migration: { name: string; checksum?: string },
+  as: 'rolled-back' | 'applied',
+): Promise<void> {
+  const client = await connect(url, timeoutMs);
+  const table = `${quoteIdent(schemaOf(url))}._prisma_migrations`;
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [PRISMA_LOCK_KEY]);
+    await client.query('BEGIN');
+    await client.query(
+      `UPDATE ${table} SET rolled_back_at = now() WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL`,
+      [migration.name],
+    );
+    if (as === 'applied') {
+      await client.query(
+        `INSERT INTO ${table} (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+         VALUES (gen_random_uuid()::text, $1, $2, now(), now(), 0)`,
+        [migration.checksum, migration.name],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw new DatabaseError(`marking ${migration.name} ${as} failed: ${(error as Error).message}`, 'query');
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_LOCK_KEY]).catch(() => {});
+    await client.end().catch(() => {});
+  }
+}

@@ -25,6 +25,10 @@ const POSTGRES_PROTOCOLS = ['postgresql:', 'postgres:'];
 export function databaseUrl(raw: string, name: string): URL {
   registerSecretUrl(raw);
   const expected = 'postgresql://user:password@host:5432/database';
+  // An unencoded @ in the password would make a different, valid-looking URL (and show part of it).
+  if ((raw.match(/@/g) ?? []).length > 1) {
+    fail(name, 'is not a valid URL (value hidden): percent-encode @ / : # ? in the user name and password', expected);
+  }
   let url: URL;
   try {
     url = new URL(raw);

@@ -7,19 +7,11 @@ import { formatDuration } from '../../../shared/duration.js';
 import { group } from '../../../shared/log.js';
 import { displayUrl, registerSecretUrl } from '../../../shared/secrets.js';
 import { backupDatabase } from './backup.js';
-import { DatabaseError, readState, where } from './database.js';
+import { DatabaseError, markResolved, readState, where } from './database.js';
 import { getInputs, type Inputs } from './inputs.js';
 import { type Finding, lintMigrations } from './lint.js';
 import { compare, type Preflight, readLocalMigrations, statusOf } from './migrations.js';
-import {
-  appliedNames,
-  migrateDeploy,
-  migrateResolve,
-  PrismaError,
-  type PrismaRun,
-  prismaCommand,
-  resolveCommands,
-} from './prisma.js';
+import { appliedNames, migrateDeploy, PrismaError, type PrismaRun, prismaCommand, resolveCommands } from './prisma.js';
 import { type AppliedMigration, type Report, writeReport } from './report.js';
 import { urlFromSecretsManager } from './source.js';
 
@@ -106,7 +98,7 @@ export async function main(clock: Clock = systemClock): Promise<void> {
     return;
   }
   if (inputs.mode === 'resolve') {
-    await resolveMigration(inputs, run, preflight, url, report, finish);
+    await resolveMigration(inputs, preflight, url, report, finish);
     return;
   }
 
@@ -277,7 +269,6 @@ function refusals(p: Preflight, blocking: Finding[], schema: string): string[] {
 
 async function resolveMigration(
   inputs: Inputs,
-  run: PrismaRun,
   preflight: Preflight,
   url: URL,
   report: Report,
@@ -295,7 +286,14 @@ async function resolveMigration(
     await finish(statusOf(preflight));
     throw new Error(`migration ${name} is neither failed nor pending; there is nothing to mark applied`);
   }
-  await group(`Resolve: mark ${name} ${as}`, () => migrateResolve(run, name, as));
+  const mine = readLocalMigrations(inputs.migrationsDir).find((m) => m.name === name);
+  if (as === 'applied' && !mine) {
+    await finish(statusOf(preflight));
+    throw new Error(`migration ${name} is not in the migrations folder; its checksum is needed to mark it applied`);
+  }
+  await group(`Resolve: mark ${name} ${as}`, () =>
+    markResolved(url, inputs.connectTimeout, { name, checksum: mine?.checksum }, as),
+  );
   const after = compare(readLocalMigrations(inputs.migrationsDir), await readState(url, inputs.connectTimeout));
   report.after = after;
   report.resolved = { name, as };

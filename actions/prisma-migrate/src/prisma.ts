@@ -102,14 +102,6 @@ export async function migrateDeploy(
   return { output, attempts };
 }
 
-export async function migrateResolve(
-  run: PrismaRun,
-  migration: string,
-  as: 'rolled-back' | 'applied',
-): Promise<string> {
-  return runPrisma(run, ['migrate', 'resolve', `--${as}`, migration]);
-}
-
 /** The commands a person runs after a failed migration, ready to paste. */
 export function resolveCommands(migration: string, schema: string): string[] {
   return [

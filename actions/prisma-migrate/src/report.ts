@@ -47,27 +47,30 @@ export async function writeReport(report: Report): Promise<void> {
           ),
         );
       } else summary.addRaw('<p>None.</p>', true);
-      if (p.failed.length) {
+    }
+    const state = report.after ?? p;
+    if (state) {
+      if (state.failed.length) {
         summary.addHeading('Failed migrations', 3);
         summary.addTable(
           table(
             ['Migration', 'Started', 'Logs'],
-            p.failed.map((f) => [f.name, f.startedAt.toISOString(), f.logs.split('\n')[0]]),
+            state.failed.map((f) => [f.name, f.startedAt.toISOString(), f.logs.split('\n')[0]]),
           ),
         );
       }
-      if (p.modified.length) {
+      if (state.modified.length) {
         summary.addHeading('Modified after being applied', 3);
         summary.addTable(
           table(
             ['Migration', 'Applied checksum', 'Local checksum'],
-            p.modified.map((m) => [m.name, m.applied, m.local]),
+            state.modified.map((m) => [m.name, m.applied, m.local]),
           ),
         );
       }
-      if (p.missing.length) {
+      if (state.missing.length) {
         summary.addHeading('Applied but missing locally', 3);
-        summary.addList(p.missing.map(escapeHtml));
+        summary.addList(state.missing.map(escapeHtml));
       }
     }
     if (report.mode === 'deploy' && report.deployMs !== undefined) {
