@@ -75,7 +75,7 @@ export const BUILT_IN = {
   deadline: 300_000,
   consecutiveSuccesses: 1,
   failureLimit: 5,
-  concurrency: 8,
+  concurrency: 20,
   minCertDays: 0,
 };
 
