@@ -2,6 +2,7 @@
 // Builds one ncc bundle per action entry: actions/<name>/src/index.ts -> actions/<name>/dist/index.js,
 // and src/post.ts -> dist/post/index.js where the action has a post step. Actions are discovered by
 // folder (test fixtures under test/fixtures/actions too), so adding one needs no edit here.
+// Type errors are not a build concern here (transpile only): `npm run lint` runs tsc over the project.
 // Usage: node scripts/build.mjs [name ...]
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -38,6 +39,7 @@ function bundle(dir, entry, out) {
       '--source-map',
       '--license',
       'licenses.txt',
+      '--transpile-only',
       '-q',
     ];
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
