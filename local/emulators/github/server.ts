@@ -114,6 +114,8 @@ interface Limit {
 export interface RequestRecord {
   method: string;
   path: string;
+  /** The query string, without the leading `?`. */
+  query: string;
   status: number;
   /** Whether the request counted against the primary rate limit (a 304 does not). */
   counted: boolean;
@@ -469,7 +471,15 @@ export class GitHubEmulator {
     const auth = req.headers.authorization ?? '';
     const match = /^(?:token|bearer)\s+(\S+)$/i.exec(auth);
     const token = match?.[1];
-    const record: RequestRecord = { method, path: url.pathname, status: 0, counted: false, token, at: Date.now() };
+    const record: RequestRecord = {
+      method,
+      path: url.pathname,
+      query: url.search.slice(1),
+      status: 0,
+      counted: false,
+      token,
+      at: Date.now(),
+    };
     this.log.push(record);
     const finish = (reply: Reply, counted: boolean) => {
       record.status = reply.status;

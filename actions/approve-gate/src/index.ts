@@ -1,0 +1,4 @@
+import { runAction } from '../../../shared/action.js';
+import { main } from './main.js';
+
+await runAction(main);
