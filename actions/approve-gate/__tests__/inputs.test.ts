@@ -1,0 +1,63 @@
+import { ConfigurationError } from '../../../shared/errors.js';
+import { getInputs } from '../src/inputs.js';
+
+const env = { GITHUB_REPOSITORY: 'org/example', GITHUB_ACTOR: 'octocat', GITHUB_TRIGGERING_ACTOR: 'Hubot' };
+const read = (inputs: Record<string, string>) => (name: string) => ({ token: 'ghs_abcdef', ...inputs })[name] ?? '';
+const problem = (inputs: Record<string, string>) => {
+  try {
+    getInputs(read(inputs), env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as Error).message;
+  }
+  return undefined;
+};
+
+test('defaults and normalisation', () => {
+  const inputs = getInputs(read({ approvers: '@Alice, org/sre\nbob', 'group-quorum': 'org/sre=1' }), env);
+  expect(inputs).toMatchObject({
+    approvers: { users: ['alice', 'bob'], teams: ['org/sre'] },
+    minimumApprovals: 1,
+    groupQuorum: { 'org/sre': 1 },
+    permission: 'write',
+    timeoutMs: 3_600_000,
+    pollIntervalMs: 15_000,
+    actors: ['octocat', 'hubot'],
+    labels: ['deployment-approval'],
+    repository: { owner: 'org', repo: 'example' },
+  });
+});
+
+test('images as JSON or lines', () => {
+  expect(getInputs(read({ approvers: 'a1', images: '{"api":"r/api@sha256:1"}' }), env).images).toEqual({
+    api: 'r/api@sha256:1',
+  });
+  expect(getInputs(read({ approvers: 'a1', images: 'api=r/api@sha256:1\nweb=r/web:2' }), env).images).toEqual({
+    api: 'r/api@sha256:1',
+    web: 'r/web:2',
+  });
+});
+
+test.each([
+  [{}, 'approvers: is empty'],
+  [{ 'anyone-with-permission': 'true', permission: 'none' }, 'permission: "none" with anyone-with-permission'],
+  [{ approvers: 'alice', 'minimum-approvals': '2' }, 'minimum-approvals: 2 is more than the 1 approver(s)'],
+  [{ approvers: 'alice,octocat', 'minimum-approvals': '2' }, 'octocat triggered this run'],
+  [{ approvers: 'org/' }, 'is not a valid team'],
+  [{ approvers: 'org/Sre' }, 'is not a valid team'],
+  [{ approvers: '-bad-' }, 'is not a valid GitHub login'],
+  [{ approvers: 'alice', timeout: '0s' }, 'timeout: 0s is out of range'],
+  [{ approvers: 'alice', timeout: '6d' }, 'timeout: 6d is out of range'],
+  [{ approvers: 'alice', timeout: '10s', 'poll-interval': '10s' }, 'poll-interval: is not shorter than the timeout'],
+  [{ approvers: 'org/sre', 'group-quorum': 'org/sre=zero' }, 'group-quorum: org/sre=zero is not a count'],
+  [{ approvers: 'alice', title: 'Deploy {{ env }}' }, 'title: unknown placeholder {{ env }}'],
+  [{ approvers: 'alice', 'commit-range': 'abc' }, 'commit-range: "abc" is not valid'],
+  [{ approvers: 'alice', images: '{"api": 3}' }, 'images: entry "api" is not an image reference'],
+])('%j is refused', (inputs, message) => {
+  expect(problem(inputs)).toContain(message);
+});
+
+test('anyone-with-permission needs no list; teams make the minimum unknowable up front', () => {
+  expect(problem({ 'anyone-with-permission': 'true' })).toBeUndefined();
+  expect(problem({ approvers: 'org/sre', 'minimum-approvals': '5' })).toBeUndefined();
+});
