@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { loadEmulator } from './load.mjs';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const stateDir = join(root, '.local/emulators/github');
@@ -19,7 +20,7 @@ const seedFile = option('seed');
 
 mkdirSync(stateDir, { recursive: true });
 if (args.includes('--detach')) {
-  const rest = args.filter((a, i) => a !== '--detach' && !(i > 0 && args[i - 1] === '--port') && a !== '--port');
+  const rest = args.filter((a) => a !== '--detach');
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--port', String(port), ...rest], {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore'],
@@ -41,18 +42,7 @@ if (args.includes('--detach')) {
   process.exit(1);
 }
 
-const { build } = await import('esbuild');
-const out = join(stateDir, 'server.mjs');
-await build({
-  entryPoints: [join(root, 'local/emulators/github/server.ts')],
-  outfile: out,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
-const { startGitHubEmulator } = await import(`${pathToFileURL(out).href}?t=${Date.now()}`);
+const { startGitHubEmulator } = await loadEmulator();
 const seed = seedFile ? JSON.parse(readFileSync(seedFile, 'utf8')) : undefined;
 const emulator = await startGitHubEmulator({ port, seed });
 writeFileSync(join(stateDir, 'port'), String(port));
