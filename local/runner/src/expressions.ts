@@ -39,6 +39,23 @@ export interface EvalOptions {
   status?: StatusView;
   /** hashFiles() root (the workspace). */
   workspace?: string;
+  /** The YAML block scalar header (`|`, `|-`, `>`...) when the expression came from a block scalar. */
+  blockScalar?: string;
+}
+
+/**
+ * @actions/workflow-parser 0.3.61 builds the format() string of a block scalar holding `${{ }}`
+ * from the raw source lines, indentation included; GitHub's runner uses the scalar's content.
+ * Dedent (and chomp/fold per the header) the literal before it is evaluated.
+ */
+export function blockScalarContent(raw: string, header: string): string {
+  const lines = raw.replace(/\n$/, '').split('\n');
+  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
+  let text = lines.map((l) => l.slice(Number.isFinite(indent) ? indent : 0)).join('\n');
+  if (header.startsWith('>')) text = text.replace(/([^\n])\n(?=[^\n\s])/g, '$1 ');
+  if (header.includes('-')) return text.replace(/\n+$/, '');
+  if (header.includes('+')) return `${text}\n`;
+  return `${text.replace(/\n+$/, '')}\n`;
 }
 
 export const CONTEXT_NAMES = [
@@ -173,6 +190,10 @@ export function evaluate(expression: string, contexts: Contexts, options: EvalOp
     for (const token of tokens) {
       if (token.type === TokenType.STRING && /^'.*'$/s.test(token.lexeme))
         token.value = token.lexeme.slice(1, -1).replaceAll("''", "'");
+    }
+    const literal = tokens[2];
+    if (options.blockScalar && tokens[0]?.lexeme.toLowerCase() === 'format' && literal?.type === TokenType.STRING) {
+      literal.value = blockScalarContent(String(literal.value), options.blockScalar);
     }
     tree = new Parser(
       tokens,

@@ -208,7 +208,7 @@ class Run {
     const serverUrl = o.github?.serverUrl ?? 'https://github.com';
     const payload: Record<string, Json> = o.payload ?? {
       ref,
-      before: '0'.repeat(40),
+      before: gitSha(this.workspace, 'HEAD~1') ?? '0'.repeat(40),
       after: sha,
       repository: {
         full_name: repository,
@@ -1164,9 +1164,9 @@ class JobRun {
   }
 }
 
-function gitSha(dir: string): string | undefined {
+function gitSha(dir: string, rev = 'HEAD'): string | undefined {
   try {
-    return execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--verify', '-q', `${rev}^{commit}`], { stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
       .trim();
   } catch {

