@@ -19,7 +19,8 @@ export async function main(): Promise<void> {
 
   const { getOctokit } = await import('@actions/github');
   let deadline = started + inputs.timeoutMs;
-  const api = createGateApi(getOctokit(inputs.token), { owner, repo, clock, deadline: () => deadline });
+  // Retries may run a little past the deadline, so closing the issue after a timeout still gets them.
+  const api = createGateApi(getOctokit(inputs.token), { owner, repo, clock, deadline: () => deadline + 120_000 });
 
   if (inputs.approvers.teams.length) {
     await group('Check the approver teams', async () => {
