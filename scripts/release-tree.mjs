@@ -12,11 +12,11 @@ import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Rewrites every suite reference in a workflow to the released repository and exact version. */
 export function rewriteReferences(text, { source = 'org/deploy-actions', repo, version }) {
-  const pattern = new RegExp(`(uses:\\s*['"]?)${escape(source)}/([A-Za-z0-9_./-]+)@[A-Za-z0-9_.-]+`, 'gi');
+  const pattern = new RegExp(`(uses:\\s*['"]?)${escapeRegExp(source)}/([A-Za-z0-9_./-]+)@[A-Za-z0-9_.-]+`, 'gi');
   return text.replace(pattern, (_match, prefix, path) => `${prefix}${repo}/${path}@v${version}`);
 }
 
@@ -42,7 +42,8 @@ export function buildReleaseTree({ root = ROOT, out, repo, version, source = 'or
     .sort();
   for (const name of actions) {
     const dist = join(root, 'actions', name, 'dist');
-    if (!existsSync(join(dist, 'index.js'))) throw new Error(`actions/${name}/dist/index.js is missing: run npm run build`);
+    if (!existsSync(join(dist, 'index.js')))
+      throw new Error(`actions/${name}/dist/index.js is missing: run npm run build`);
     cpSync(join(root, 'actions', name, 'action.yml'), join(out, name, 'action.yml'));
     cpSync(dist, join(out, name, 'dist'), { recursive: true });
   }
@@ -66,10 +67,16 @@ export function releaseReferences(out, repo) {
     const lines = readFileSync(join(dir, file), 'utf8').split('\n');
     lines.forEach((line, index) => {
       const match = /uses:\s*['"]?([^\s'"#]+)/.exec(line);
-      if (!match || !match[1].toLowerCase().startsWith(`${repo.toLowerCase()}/`)) return;
+      if (!match?.[1].toLowerCase().startsWith(`${repo.toLowerCase()}/`)) return;
       const [path, ref] = match[1].slice(repo.length + 1).split('@');
       const target = path.startsWith('.github/workflows/') ? join(out, path) : join(out, path, 'action.yml');
-      references.push({ file: `.github/workflows/${file}`, line: index + 1, uses: match[1], ref, resolves: existsSync(target) });
+      references.push({
+        file: `.github/workflows/${file}`,
+        line: index + 1,
+        uses: match[1],
+        ref,
+        resolves: existsSync(target),
+      });
     });
   }
   return references;
@@ -85,11 +92,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       .map((pair) => pair.trim().split(/\s+/)),
   );
   try {
-    const { actions, workflows } = buildReleaseTree({ out: args.out, repo: args.repo, version: args.version, source: args.source });
+    const { actions, workflows } = buildReleaseTree({
+      out: args.out,
+      repo: args.repo,
+      version: args.version,
+      source: args.source,
+    });
     const broken = releaseReferences(args.out, args.repo).filter((r) => !r.resolves);
     for (const r of broken) console.error(`${r.file}:${r.line}: ${r.uses} does not resolve in the release tree`);
     if (broken.length) process.exit(1);
-    console.log(`release tree for ${args.repo}@v${args.version} in ${args.out}: ${actions.length} actions, ${workflows.length} workflows`);
+    console.log(
+      `release tree for ${args.repo}@v${args.version} in ${args.out}: ${actions.length} actions, ${workflows.length} workflows`,
+    );
   } catch (error) {
     console.error(error.message);
     process.exit(1);

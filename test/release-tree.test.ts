@@ -3,13 +3,14 @@
  * actions and workflows: flattened actions with their bundles, workflows rewritten to the exact
  * version, actionlint clean, and every suite `uses:` resolving to an action.yml or a workflow.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { actionlintText } from '../scripts/lib/index.mjs';
 // @ts-expect-error plain ESM script without types
 import { buildReleaseTree, releaseReferences, rewriteReferences } from '../scripts/release-tree.mjs';
-import { actionlintText } from '../scripts/lib/index.mjs';
 import { ROOT } from './harness.js';
 
 const REPO = 'acme/deploy-actions';
@@ -23,7 +24,9 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('release tree', () => {
   test('every action is flattened to <name>/ with action.yml and its bundles', () => {
-    const actions = readdirSync(join(ROOT, 'actions')).filter((n) => existsSync(join(ROOT, 'actions', n, 'action.yml')));
+    const actions = readdirSync(join(ROOT, 'actions')).filter((n) =>
+      existsSync(join(ROOT, 'actions', n, 'action.yml')),
+    );
     expect(actions.length).toBeGreaterThanOrEqual(5);
     for (const name of actions) {
       expect([name, existsSync(join(out, name, 'action.yml'))]).toEqual([name, true]);
@@ -64,7 +67,10 @@ describe('rewriteReferences', () => {
     ['      - uses: org/deploy-actions/deploy-ecs@v1', '      - uses: acme/x/deploy-ecs@v2.0.0'],
     ['    uses: org/deploy-actions/.github/workflows/ci.yml@main', '    uses: acme/x/.github/workflows/ci.yml@v2.0.0'],
     ["  - uses: 'Org/Deploy-Actions/smoke-test@v1'", "  - uses: 'acme/x/smoke-test@v2.0.0'"],
-    ['  - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2', '  - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2'],
+    [
+      '  - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2',
+      '  - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2',
+    ],
     ['  run: echo org/deploy-actions/deploy-ecs@v1', '  run: echo org/deploy-actions/deploy-ecs@v1'],
   ])('%s', (line, expected) => {
     expect(rewriteReferences(line, { repo: 'acme/x', version: '2.0.0' })).toBe(expected);
