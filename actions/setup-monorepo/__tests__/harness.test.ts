@@ -219,6 +219,9 @@ describe('setup-monorepo (local backend)', () => {
     expectOk(second);
     expect(second.outputs['cache-hit-node-modules']).toBe('true');
     expect(second.log).toContain('pnpm-store: not restored');
+    // restored from another workspace directory into this one: pnpm finds nothing to do
+    expect(second.log).not.toMatch(/node-modules: exact hit .*\(0\.0 MB/);
+    expect(second.log).toContain('Already up to date');
     expect(second.post?.log).toContain('node-modules: restored on its exact key: not saving');
   });
 

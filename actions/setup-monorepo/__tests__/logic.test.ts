@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { affectedPackages, resolveBase, type WorkspacePackage, workspacePackages } from '../src/affected.js';
@@ -190,5 +199,26 @@ describe('local cache backend', () => {
     expect(backend.find({ key: 'k-2', restoreKeys: [] })).toBeUndefined();
     expect(backend.find({ key: 'k-1', restoreKeys: [] })).toBeDefined();
     expect(backend.find({ key: 'k-3', restoreKeys: [] })).toBeDefined();
+  });
+
+  test('an entry saved from another working directory restores into the paths asked for, by position', async () => {
+    const backend = new LocalBackend(join(dir, 'cache'), 1e9);
+    const from = join(dir, 'runner-1/repo');
+    mkdirSync(join(from, 'node_modules/.pnpm'), { recursive: true });
+    writeFileSync(join(from, 'node_modules/.pnpm/lock.yaml'), 'lock');
+    symlinkSync('.pnpm/lock.yaml', join(from, 'node_modules/lock'));
+    const paths = (root: string) => [join(root, 'node_modules'), join(root, 'apps/a/node_modules')];
+    await backend.save({ id: 'node-modules', paths: paths(from), key: 'nm-1', restoreKeys: [] });
+    const to = join(dir, 'runner-2/repo');
+    expect(await backend.restore({ id: 'node-modules', paths: paths(to), key: 'nm-1', restoreKeys: [] })).toMatchObject(
+      { matchedKey: 'nm-1' },
+    );
+    expect(readFileSync(join(to, 'node_modules/.pnpm/lock.yaml'), 'utf8')).toBe('lock');
+    expect(readlinkSync(join(to, 'node_modules/lock'))).toBe('.pnpm/lock.yaml');
+    expect(existsSync(join(to, 'apps/a/node_modules'))).toBe(false); // not in the entry: left alone
+    // an entry that holds none of the paths asked for restores nothing and is a miss, not a hit
+    expect(
+      await backend.restore({ id: 'node-modules', paths: [join(to, 'other')], key: 'nm-1', restoreKeys: [] }),
+    ).toBeUndefined();
   });
 });

@@ -71,6 +71,12 @@ interface Meta {
   file: string;
   size: number;
   created: number;
+  /**
+   * The spec's paths when the entry was saved, in order (absent in entries of older versions). The
+   * archive holds them under their absolute names; a restore maps the i-th saved path onto the i-th
+   * path asked for, so node_modules saved from /runner-1/_work/repo restores into /runner-2/_work/repo.
+   */
+  paths?: string[];
 }
 
 const TAR_ZSTD = ['-I', 'zstd -T0'];
@@ -81,6 +87,8 @@ const TAR_ZSTD = ['-I', 'zstd -T0'];
  * metadata file's mtime is the last use, and a save evicts least-recently-used entries until the
  * directory fits its size budget. A restore unpacks into a staging directory first and only then
  * moves each path into place, so an interrupted or failed restore leaves nothing half-written.
+ * Paths are mapped by position (see Meta.paths), so an entry saved from another working directory
+ * restores into this one; an entry that holds none of the paths asked for is a miss.
  */
 export class LocalBackend implements CacheBackend {
   readonly name = 'local';
@@ -131,8 +139,10 @@ export class LocalBackend implements CacheBackend {
     const staging = mkdtempSync(join(stagingRoot, 'setup-monorepo-restore-'));
     try {
       await exec('tar', [...TAR_ZSTD, '-xf', join(this.entries, meta.file), '-C', staging], { stream: false });
-      for (const path of spec.paths) {
-        const staged = join(staging, relative('/', path));
+      const saved = meta.paths?.length === spec.paths.length ? meta.paths : spec.paths;
+      let restored = 0;
+      for (const [index, path] of spec.paths.entries()) {
+        const staged = join(staging, relative('/', saved[index]!));
         if (!existsSync(staged)) continue;
         rmSync(path, { recursive: true, force: true });
         mkdirSync(dirname(path), { recursive: true });
@@ -142,6 +152,11 @@ export class LocalBackend implements CacheBackend {
           if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
           cpSync(staged, path, { recursive: true, verbatimSymlinks: true });
         }
+        restored++;
+      }
+      if (!restored) {
+        core.info(`local cache: ${meta.key} holds none of ${spec.paths.join(', ')}; treated as a miss`);
+        return undefined;
       }
       const now = new Date();
       utimesSync(join(this.entries, `${this.id(meta.key)}.json`), now, now);
@@ -163,7 +178,7 @@ export class LocalBackend implements CacheBackend {
       const size = statSync(archiveTemp).size;
       const file = `${id}.tar.zst`;
       renameSync(archiveTemp, join(this.entries, file));
-      const meta: Meta = { key: spec.key, file, size, created: Date.now() };
+      const meta: Meta = { key: spec.key, file, size, created: Date.now(), paths: spec.paths };
       const metaTemp = join(this.temp, `${unique}.json`);
       writeFileSync(metaTemp, JSON.stringify(meta));
       renameSync(metaTemp, join(this.entries, `${id}.json`));
