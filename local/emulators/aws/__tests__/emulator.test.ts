@@ -191,6 +191,11 @@ describe('ECS API over AWS JSON 1.1 with the unmodified SDK', () => {
     const sm = new SecretsManagerClient({ region: 'us-east-1', endpoint: emulator.endpoint, credentials });
     const secret = await sm.send(new GetSecretValueCommand({ SecretId: 'prod/db' }));
     expect(secret.SecretString).toBe('s3cret-value');
+    // full ARN and partial ARN (without the random suffix), as Secrets Manager accepts
+    expect(secret.ARN).toMatch(/^arn:aws:secretsmanager:us-east-1:\d{12}:secret:prod\/db-[0-9a-f]{6}$/);
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: secret.ARN! }))).SecretString).toBe('s3cret-value');
+    const partial = secret.ARN!.replace(/-[0-9a-f]{6}$/, '');
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: partial }))).SecretString).toBe('s3cret-value');
     await expect(sm.send(new GetSecretValueCommand({ SecretId: 'nope' }))).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });

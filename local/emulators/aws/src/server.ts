@@ -228,8 +228,15 @@ export class AwsEmulator {
     return secret;
   }
 
+  /** By name, full ARN or partial ARN (without the random 6-character suffix), as Secrets Manager does. */
   private findSecret(id: string): Secret | undefined {
-    return this.secrets.get(id) ?? [...this.secrets.values()].find((s) => s.arn === id || id.startsWith(`${s.arn}:`));
+    return this.secrets.get(id) ?? [...this.secrets.values()].find((s) => this.secretArnPrefix(s, id) !== undefined);
+  }
+
+  /** The part of `id` that names `secret` by full or partial ARN (the rest may be `:json-key::`). */
+  private secretArnPrefix(secret: Secret, id: string): string | undefined {
+    const partial = secret.arn.slice(0, secret.arn.lastIndexOf('-'));
+    return [secret.arn, partial].find((arn) => id === arn || id.startsWith(`${arn}:`));
   }
 
   /** `valueFrom` of a task definition secret: a Secrets Manager name/ARN (optionally `:json-key::`) or an SSM parameter. */
@@ -243,7 +250,7 @@ export class AwsEmulator {
     }
     const secret = this.findSecret(valueFrom);
     if (!secret) return undefined;
-    const rest = valueFrom.slice(secret.arn.length).split(':');
+    const rest = valueFrom.slice(this.secretArnPrefix(secret, valueFrom)?.length ?? valueFrom.length).split(':');
     const jsonKey = rest[1];
     if (!jsonKey) return secret.value;
     try {
