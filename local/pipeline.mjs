@@ -34,6 +34,8 @@ if (breakMode !== undefined && !['smoke', 'migration', 'image'].includes(breakMo
   process.exit(2);
 }
 const quiet = args.includes('--quiet');
+// --suite-root DIR: take .github/workflows from another copy of the suite (to try a workflow change).
+const SUITE_ROOT = flag('suite-root') ?? ROOT;
 const STATE = join(ROOT, '.local/pipeline');
 const CHECKOUT = join(STATE, 'checkout');
 const REPO = 'org/example';
@@ -70,13 +72,26 @@ async function ensureGithubEmulator() {
       { login: 'bob', tokens: ['token-bob'] },
       { login: 'github-actions[bot]', type: 'Bot', installation: true, tokens: ['ghs_local_pipeline_token'] },
     ],
-    repos: [{ owner: 'org', name: 'example', collaborators: { octocat: 'admin', alice: 'write', bob: 'write', 'github-actions[bot]': 'write' } }],
+    repos: [
+      {
+        owner: 'org',
+        name: 'example',
+        collaborators: { octocat: 'admin', alice: 'write', bob: 'write', 'github-actions[bot]': 'write' },
+      },
+    ],
   };
   // Our own instance, in this process, on a free port, for the duration of the run (the shared
   // one under .local/emulators/github may belong to a test).
   const { build } = await import('esbuild');
   const out = join(STATE, 'github-emulator.mjs');
-  await build({ entryPoints: [join(ROOT, 'local/emulators/github/server.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
+  await build({
+    entryPoints: [join(ROOT, 'local/emulators/github/server.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'warning',
+  });
   const { startGitHubEmulator } = await import(pathToFileURL(out).href);
   githubEmulator = await startGitHubEmulator({ port: 0, host: '127.0.0.1', seed });
   const url = githubEmulator.url;
@@ -84,16 +99,12 @@ async function ensureGithubEmulator() {
   return url;
 }
 
-async function ok(url) {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
-  } catch {
-    return false;
-  }
-}
-
 async function post(url, body, headers = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : {};
@@ -104,7 +115,8 @@ function aws(endpoint) {
     post(endpoint, body, {
       'content-type': 'application/x-amz-json-1.1',
       'x-amz-target': `AmazonEC2ContainerServiceV20141113.${operation}`,
-      authorization: 'AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=local',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=local',
     });
 }
 
@@ -126,7 +138,9 @@ async function bootstrapEnvironments(endpoint) {
       const described = await ecs('DescribeServices', { cluster: `example-${env}`, services: [service] });
       if (described.services?.some((s) => s.status === 'ACTIVE')) continue;
       // The "previous version" for the very first run: a tiny server answering /health and /version.
-      const definition = JSON.parse(readFileSync(join(ROOT, `examples/monorepo/deploy/${env}/${service}.json`), 'utf8'));
+      const definition = JSON.parse(
+        readFileSync(join(ROOT, `examples/monorepo/deploy/${env}/${service}.json`), 'utf8'),
+      );
       const container = definition.containerDefinitions[0];
       container.image = `${REGISTRY}/deploy-actions/node:24`;
       container.entryPoint = ['node', '-e', BASELINE_SERVER];
@@ -137,7 +151,11 @@ async function bootstrapEnvironments(endpoint) {
         serviceName: service,
         taskDefinition: registered.taskDefinition.taskDefinitionArn,
         desiredCount: 1,
-        deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 0, deploymentCircuitBreaker: { enable: true, rollback: true } },
+        deploymentConfiguration: {
+          maximumPercent: 200,
+          minimumHealthyPercent: 0,
+          deploymentCircuitBreaker: { enable: true, rollback: true },
+        },
         tags: [{ key: 'emulator:host-ports', value: String(PORTS[env][service]) }],
       });
       say(`created service ${service} in example-${env} (baseline version) on port ${PORTS[env][service]}`);
@@ -152,7 +170,9 @@ async function versions() {
   for (const env of ENVS) {
     for (const service of SERVICES) {
       try {
-        const response = await fetch(`http://127.0.0.1:${PORTS[env][service]}/version`, { signal: AbortSignal.timeout(2000) });
+        const response = await fetch(`http://127.0.0.1:${PORTS[env][service]}/version`, {
+          signal: AbortSignal.timeout(2000),
+        });
         result[`${env}/${service}`] = (await response.json()).commit ?? '?';
       } catch {
         result[`${env}/${service}`] = 'down';
@@ -162,12 +182,28 @@ async function versions() {
   return result;
 }
 
+const ACTIONS_SNAPSHOT = join(STATE, 'actions');
+
+/** Copies each action's action.yml and dist/ to .local/pipeline/actions (what the run uses). */
+function snapshotBundles() {
+  rmSync(ACTIONS_SNAPSHOT, { recursive: true, force: true });
+  for (const name of readdirSync(join(ROOT, 'actions'))) {
+    const dir = join(ROOT, 'actions', name);
+    if (!existsSync(join(dir, 'dist/index.js'))) continue;
+    if (existsSync(join(dir, 'src/post.ts')) && !existsSync(join(dir, 'dist/post/index.js')))
+      throw new Error(`${name}: dist/post/index.js is missing`);
+    cpSync(join(dir, 'action.yml'), join(ACTIONS_SNAPSHOT, name, 'action.yml'));
+    cpSync(join(dir, 'dist'), join(ACTIONS_SNAPSHOT, name, 'dist'), { recursive: true });
+  }
+}
+
 /** Actions whose dist/index.js is missing or older than their sources or shared/ (so reruns skip ncc). */
 function staleBundles() {
   const newest = (dir) => {
     let max = 0;
     for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-      if (entry.isFile() && !entry.parentPath.includes('__tests__')) max = Math.max(max, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+      if (entry.isFile() && !entry.parentPath.includes('__tests__'))
+        max = Math.max(max, statSync(join(entry.parentPath, entry.name)).mtimeMs);
     }
     return max;
   };
@@ -176,7 +212,11 @@ function staleBundles() {
     const dir = join(ROOT, 'actions', name);
     if (!existsSync(join(dir, 'src/index.ts'))) return false;
     const bundle = join(dir, 'dist/index.js');
-    return !existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(shared, newest(join(dir, 'src')), statSync(join(dir, 'action.yml')).mtimeMs);
+    if (existsSync(join(dir, 'src/post.ts')) && !existsSync(join(dir, 'dist/post/index.js'))) return true;
+    return (
+      !existsSync(bundle) ||
+      statSync(bundle).mtimeMs < Math.max(shared, newest(join(dir, 'src')), statSync(join(dir, 'action.yml')).mtimeMs)
+    );
   });
 }
 
@@ -187,7 +227,12 @@ function makeCheckout() {
   // push has a `before` and every package counts as affected, as on a first push).
   rmSync(CHECKOUT, { recursive: true, force: true });
   mkdirSync(CHECKOUT, { recursive: true });
-  const git = (...argv) => execFileSync('git', ['-C', CHECKOUT, '-c', 'user.name=Octo Cat', '-c', 'user.email=octocat@example.com', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  const git = (...argv) =>
+    execFileSync('git', ['-C', CHECKOUT, '-c', 'user.name=Octo Cat', '-c', 'user.email=octocat@example.com', ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+      .toString()
+      .trim();
   git('init', '-q', '-b', 'main');
   git('commit', '-q', '--allow-empty', '-m', 'Initial commit');
   const skip = /(^|\/)(node_modules|dist|\.turbo|generated)(\/|$)/;
@@ -199,7 +244,10 @@ function makeCheckout() {
   if (breakMode === 'migration') {
     const dir = join(CHECKOUT, 'packages/database/prisma/migrations/29990101000000_broken_on_purpose');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'migration.sql'), '-- --break migration: fails on purpose\nALTER TABLE "no_such_table" ADD COLUMN "x" TEXT;\n');
+    writeFileSync(
+      join(dir, 'migration.sql'),
+      '-- --break migration: fails on purpose\nALTER TABLE "no_such_table" ADD COLUMN "x" TEXT;\n',
+    );
   }
   if (breakMode === 'image') {
     const file = join(CHECKOUT, 'apps/backend/Dockerfile');
@@ -213,7 +261,15 @@ function makeCheckout() {
 
 function callerWorkflow() {
   const deployServices = (env) =>
-    JSON.stringify(SERVICES.map((s) => ({ name: s, cluster: `example-${env}`, service: s, container: s, 'task-definition': `deploy/${env}/${s}.json` })));
+    JSON.stringify(
+      SERVICES.map((s) => ({
+        name: s,
+        cluster: `example-${env}`,
+        service: s,
+        container: s,
+        'task-definition': `deploy/${env}/${s}.json`,
+      })),
+    );
   const smoke = (env) => {
     const checks = [
       `- name: backend health`,
@@ -227,11 +283,23 @@ function callerWorkflow() {
       `  expect: { status: 200 }`,
     ];
     if (breakMode === 'smoke' && env === 'staging') {
-      checks.push(`- name: broken on purpose (--break smoke)`, `  url: http://127.0.0.1:${PORTS[env].backend}/health`, `  expect: { status: 418 }`);
+      checks.push(
+        `- name: broken on purpose (--break smoke)`,
+        `  url: http://127.0.0.1:${PORTS[env].backend}/health`,
+        `  expect: { status: 418 }`,
+      );
     }
-    return ['defaults: { interval: 1s, deadline: 90s, failure-limit: 3, consecutive-successes: 1 }', 'checks:', ...checks.map((c) => `  ${c}`)].join('\n');
+    return [
+      'defaults: { interval: 1s, deadline: 90s, failure-limit: 3, consecutive-successes: 1 }',
+      'checks:',
+      ...checks.map((c) => `  ${c}`),
+    ].join('\n');
   };
-  const indent = (text, n) => text.split('\n').map((l) => `${' '.repeat(n)}${l}`).join('\n');
+  const indent = (text, n) =>
+    text
+      .split('\n')
+      .map((l) => `${' '.repeat(n)}${l}`)
+      .join('\n');
   return `# Written by local/pipeline.mjs: what a user of the suite puts in their repository.
 name: deploy
 on:
@@ -286,14 +354,21 @@ function watchApproval(githubUrl, signal) {
       if (!open.length) continue;
       const issue = open[open.length - 1];
       if (approveAs) {
-        await post(`${githubUrl}/_emulator/approve`, { repo: REPO, user: approveAs, issue: issue.number, reason: 'approved by npm run pipeline --approve-as' });
+        await post(`${githubUrl}/_emulator/approve`, {
+          repo: REPO,
+          user: approveAs,
+          issue: issue.number,
+          reason: 'approved by npm run pipeline --approve-as',
+        });
         say(`approved issue #${issue.number} as ${approveAs}`);
         return;
       }
       if (!told) {
         told = true;
         say(`waiting for approval of issue #${issue.number} "${issue.title}". Approve with:`);
-        say(`  curl -s -X POST ${githubUrl}/_emulator/approve -H 'content-type: application/json' -d '{"repo":"${REPO}","user":"alice"}'`);
+        say(
+          `  curl -s -X POST ${githubUrl}/_emulator/approve -H 'content-type: application/json' -d '{"repo":"${REPO}","user":"alice"}'`,
+        );
         say('  (or re-run with --approve-as alice)');
       }
     }
@@ -310,22 +385,33 @@ let verdict = '';
 try {
   if (!args.includes('--no-build')) {
     await timed('bundles (actions + runner)', async () => {
-      const stale = staleBundles();
-      if (stale.length) run(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...stale]);
-      else say('action bundles are up to date');
+      // dist/ is shared with whoever else builds in this checkout: build what is stale or missing
+      // (again if another build removed it meanwhile), then run from a snapshot of the bundles.
+      for (let attempt = 1; ; attempt++) {
+        const stale = staleBundles();
+        if (!stale.length) break;
+        if (attempt > 3) throw new Error(`bundles still missing after 3 builds: ${stale.join(', ')}`);
+        run(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...stale]);
+      }
+      snapshotBundles();
       run(process.execPath, [join(ROOT, 'local/runner/build.mjs')]);
     });
   } else {
     run(process.execPath, [join(ROOT, 'local/runner/build.mjs'), '--quiet']);
+    snapshotBundles();
   }
-  await timed('infrastructure (docker, registry, postgres, AWS emulator)', () => run('bash', [join(ROOT, 'local/infra/infra.sh'), 'up']));
+  await timed('infrastructure (docker, registry, postgres, AWS emulator)', () =>
+    run('bash', [join(ROOT, 'local/infra/infra.sh'), 'up']),
+  );
   const awsEndpoint = JSON.parse(readFileSync(join(ROOT, '.local/emulators/aws.json'), 'utf8')).endpoint;
   const githubUrl = await timed('GitHub emulator', ensureGithubEmulator);
   await timed('environments (databases, secrets, ECS services)', () => bootstrapEnvironments(awsEndpoint));
   before = await versions();
   say(`running versions before: ${JSON.stringify(before)}`);
   const sha = await timed('checkout of examples/monorepo', makeCheckout);
-  say(`checkout ${relative(process.cwd(), CHECKOUT)} at ${sha.slice(0, 12)}${breakMode ? ` (--break ${breakMode})` : ''}`);
+  say(
+    `checkout ${relative(process.cwd(), CHECKOUT)} at ${sha.slice(0, 12)}${breakMode ? ` (--break ${breakMode})` : ''}`,
+  );
 
   const { runWorkflow } = await import(join(ROOT, 'local/runner/dist/runner.mjs'));
   const stop = new AbortController();
@@ -333,7 +419,9 @@ try {
   result = await timed('workflow run (local runner)', () =>
     runWorkflow({
       workflow: join(CHECKOUT, '.github/workflows/deploy.yml'),
-      repoRoot: ROOT,
+      repoRoot: SUITE_ROOT,
+      actionsDir: ACTIONS_SNAPSHOT,
+      node: NODE24,
       workspace: CHECKOUT,
       event: 'push',
       ref: 'refs/heads/main',
@@ -344,7 +432,11 @@ try {
       secrets: { STAGING_DATABASE_URL: `${PG}/example_staging`, PRODUCTION_DATABASE_URL: `${PG}/example_production` },
       aws: { endpoint: awsEndpoint, region: 'us-east-1' },
       github: { apiUrl: githubUrl, token: 'ghs_local_pipeline_token' },
-      env: { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` },
+      env: {
+        TURBO_TELEMETRY_DISABLED: '1',
+        DO_NOT_TRACK: '1',
+        PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}`,
+      },
       toolCache: join(STATE, 'tool-cache'),
       verbose: !quiet,
     }),
@@ -357,7 +449,9 @@ try {
     const { default: pg } = await import('pg');
     const client = new pg.Client({ connectionString: `${PG}/example_staging` });
     await client.connect();
-    await client.query(`delete from "_prisma_migrations" where migration_name = '29990101000000_broken_on_purpose'`).catch(() => {});
+    await client
+      .query(`delete from "_prisma_migrations" where migration_name = '29990101000000_broken_on_purpose'`)
+      .catch(() => {});
     await client.end();
   }
 } catch (error) {
@@ -370,20 +464,26 @@ const stageOf = (key) => {
   const parts = key.split(' / ');
   if (parts[1] === 'ci') return `CI: ${parts.slice(2).join(' / ') || 'ci'}`;
   if (parts[1] === 'images') return `images: ${parts.slice(2).join(' / ') || 'images'}`;
-  if (parts[1] === 'staging' || parts[1] === 'production') return `${parts[1]}: ${parts.slice(2).join(' / ') || parts[1]}`;
+  if (parts[1] === 'staging' || parts[1] === 'production')
+    return `${parts[1]}: ${parts.slice(2).join(' / ') || parts[1]}`;
   if (parts[1] === 'approve') return 'approval';
   return key;
 };
 const rows = timings.map((t) => [t.stage, t.outcome, t.ms]);
-for (const job of (result?.jobs ?? []).filter((j) => j.steps.length || j.result === 'skipped' || j.result === 'cancelled')) {
+for (const job of (result?.jobs ?? []).filter(
+  (j) => j.steps.length || j.result === 'skipped' || j.result === 'cancelled',
+)) {
   rows.push([`  ${stageOf(job.key)}`, job.result, job.durationMs]);
 }
 const width = Math.max(...rows.map((r) => r[0].length), 10);
 console.log('');
 console.log(`${'stage'.padEnd(width)}  ${'outcome'.padEnd(9)}  duration`);
 console.log(`${'-'.repeat(width)}  ---------  --------`);
-for (const [stage, outcome, ms] of rows) console.log(`${stage.padEnd(width)}  ${outcome.padEnd(9)}  ${(ms / 1000).toFixed(1).padStart(7)}s`);
-console.log(`${'total'.padEnd(width)}  ${(result?.conclusion ?? 'failure').padEnd(9)}  ${((Date.now() - started) / 1000).toFixed(1).padStart(7)}s`);
+for (const [stage, outcome, ms] of rows)
+  console.log(`${stage.padEnd(width)}  ${outcome.padEnd(9)}  ${(ms / 1000).toFixed(1).padStart(7)}s`);
+console.log(
+  `${'total'.padEnd(width)}  ${(result?.conclusion ?? 'failure').padEnd(9)}  ${((Date.now() - started) / 1000).toFixed(1).padStart(7)}s`,
+);
 console.log('');
 say(`running versions after: ${JSON.stringify(after)}`);
 
@@ -393,13 +493,23 @@ if (breakMode && result) {
   const failedAsExpected = result.conclusion === 'failure';
   const job = (re) => result.jobs.find((j) => re.test(j.key));
   let expected = false;
-  if (breakMode === 'smoke') expected = job(/staging \/ rollback/)?.result === 'success' || job(/staging \/ rollback/)?.result === 'failure';
-  if (breakMode === 'migration') expected = job(/staging \/ migrate/)?.result === 'failure' && job(/staging \/ deploy/)?.result === 'skipped';
-  if (breakMode === 'image') expected = job(/images \/ images/)?.result === 'failure' && !result.jobs.some((j) => /staging \/ deploy/.test(j.key) && j.result !== 'skipped');
+  if (breakMode === 'smoke')
+    expected = job(/staging \/ rollback/)?.result === 'success' || job(/staging \/ rollback/)?.result === 'failure';
+  if (breakMode === 'migration')
+    expected = job(/staging \/ migrate/)?.result === 'failure' && job(/staging \/ deploy/)?.result === 'skipped';
+  if (breakMode === 'image')
+    expected =
+      job(/images \/ images/)?.result === 'failure' &&
+      !result.jobs.some((j) => /staging \/ deploy/.test(j.key) && j.result !== 'skipped');
   verdict = failedAsExpected && expected && stagingKept ? 'verified' : 'NOT verified';
-  say(`--break ${breakMode}: the run ${result.conclusion}; expected failure path ${expected ? 'taken' : 'NOT taken'}; staging backend answers ${after['staging/backend']} (before: ${before['staging/backend']}): rollback ${verdict}`);
+  say(
+    `--break ${breakMode}: the run ${result.conclusion}; expected failure path ${expected ? 'taken' : 'NOT taken'}; staging backend answers ${after['staging/backend']} (before: ${before['staging/backend']}): rollback ${verdict}`,
+  );
   exitCode = verdict === 'verified' ? 0 : 1;
 }
-if (result) say(`report: ${relative(process.cwd(), result.reportPath)} (job logs: ${relative(process.cwd(), join(result.runDir, 'jobs'))})`);
+if (result)
+  say(
+    `report: ${relative(process.cwd(), result.reportPath)} (job logs: ${relative(process.cwd(), join(result.runDir, 'jobs'))})`,
+  );
 await githubEmulator?.close?.().catch?.(() => {});
 process.exit(exitCode);

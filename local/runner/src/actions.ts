@@ -34,6 +34,8 @@ export const REPLACEMENTS: Record<string, Replacement['kind']> = {
 export interface Resolver {
   /** The deploy-actions repository (suite actions and reusable workflows). */
   repoRoot: string;
+  /** Where the suite's actions are (`<name>/action.yml` + `dist/`); default repoRoot/actions. */
+  actionsDir: string;
   /** The checkout (GITHUB_WORKSPACE): `./` references resolve here first. */
   workspace: string;
   /** Repository names whose `owner/<name>/...@ref` references mean this repository. */
@@ -51,7 +53,7 @@ export function resolveAction(uses: string, where: Where, r: Resolver): Resolved
   if (uses.startsWith('./')) {
     let dir = join(r.workspace, uses);
     const suite = /^\.\/actions\/([\w.-]+)\/?$/.exec(uses);
-    if (!existsSync(dir) && suite) dir = join(r.repoRoot, 'actions', suite[1]!);
+    if (!existsSync(dir) && suite) dir = join(r.actionsDir, suite[1]!);
     if (!existsSync(dir)) dir = join(r.repoRoot, uses);
     return readNodeAction(dir, uses, where);
   }
@@ -62,7 +64,7 @@ export function resolveAction(uses: string, where: Where, r: Resolver): Resolved
   if (replacement && parts.length === 2) return { kind: replacement, label: `${uses} (local replacement)` };
   if (parts.length >= 3 && r.suiteRepos.includes(parts[1]!)) {
     const name = parts.slice(2).join('/');
-    return readNodeAction(join(r.repoRoot, 'actions', name), `${uses} -> actions/${name}`, where);
+    return readNodeAction(join(r.actionsDir, name), `${uses} -> actions/${name}`, where);
   }
   throw new WorkflowError(`${at(where)}: uses: ${uses} is not available to the local runner (${SUPPORTED(r)})`);
 }

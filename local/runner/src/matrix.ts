@@ -71,8 +71,12 @@ function asList(value: Json | undefined, name: string): Record<string, Json>[] {
 
 /** `build (backend, 24)`: how GitHub names a matrix job. */
 export function matrixLabel(combination: Combination): string {
-  const values = Object.values(combination).map((v) =>
-    typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v),
-  );
+  // An object value is shown by its `name` when it has one (readable job names in logs and reports).
+  const show = (v: Json): string => {
+    if (v === null || typeof v !== 'object') return String(v);
+    const name = Array.isArray(v) ? undefined : (v as Record<string, Json>).name;
+    return typeof name === 'string' ? name : JSON.stringify(v);
+  };
+  const values = Object.values(combination).map(show);
   return values.join(', ');
 }

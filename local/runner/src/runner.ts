@@ -62,6 +62,8 @@ export interface RunOptions {
   /** configure-aws-credentials replacement: the AWS emulator. */
   aws?: { endpoint: string; region?: string };
   github?: { serverUrl?: string; apiUrl?: string; token?: string };
+  /** The suite's actions (`<name>/action.yml` + `dist/`), e.g. a snapshot of the bundles. Default repoRoot/actions. */
+  actionsDir?: string;
   /** Repository names whose `owner/<name>/x@ref` means this repository (default deploy-actions). */
   suiteRepos?: string[];
   /** Node for node actions (default: the pinned Node 24). */
@@ -174,6 +176,7 @@ class Run {
     this.slots = new Semaphore(options.maxParallel ?? 2);
     this.resolver = {
       repoRoot: this.repoRoot,
+      actionsDir: resolve(options.actionsDir ?? join(this.repoRoot, 'actions')),
       workspace: this.workspace,
       suiteRepos: options.suiteRepos ?? ['deploy-actions'],
     };
@@ -1166,7 +1169,9 @@ class JobRun {
 
 function gitSha(dir: string, rev = 'HEAD'): string | undefined {
   try {
-    return execFileSync('git', ['-C', dir, 'rev-parse', '--verify', '-q', `${rev}^{commit}`], { stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--verify', '-q', `${rev}^{commit}`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
       .trim();
   } catch {
