@@ -122,6 +122,7 @@ broken: { context: apps/broken, image: ${REGISTRY}/${NS}/broken }`;
     expect(map.broken!.status).toBe('failed');
     expect(map.broken!.tags).toEqual([]);
     expect(result.outputs['image-broken']).toBeUndefined();
+    expect(JSON.parse(result.outputs.refs!)).toEqual({ good: `${REGISTRY}/${NS}/good@${map.good!.digest}` });
     expect(result.annotations).toContainEqual(
       expect.objectContaining({
         level: 'error',

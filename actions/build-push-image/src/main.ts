@@ -344,6 +344,11 @@ function report(results: ServiceResult[], pushed: boolean): void {
     setOutput('tags', first.tags.join('\n'));
   }
   setOutput('images', map);
+  // What deploy steps take: {service: image@sha256:digest} of the services that have an image.
+  setOutput(
+    'refs',
+    Object.fromEntries(results.filter((r) => r.status !== 'failed' && r.image).map((r) => [r.name, r.image])),
+  );
   setOutput(
     'built',
     results
