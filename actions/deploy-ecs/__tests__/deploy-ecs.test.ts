@@ -188,6 +188,14 @@ describe('deploy-ecs against the ECS emulator with real containers', () => {
       outcome: 'succeeded',
       'task-definition-arn': expect.stringMatching(/good:3$/),
     });
+    expect(back.log).toMatch(/the service ran \S+good:3 before its last deploy/);
+
+    // After a rolled-back deploy, the next deploy's rollback goes to what ran before it (3), not to
+    // the newest older revision (4, the bad one that was rolled back).
+    expect((await deploy({ service: 'good', environment: 'LOG_LEVEL=error', 'keep-revisions': 0 })).exitCode).toBe(0);
+    const again2 = await deploy({ service: 'good', mode: 'rollback' });
+    expect(again2.exitCode).toBe(0);
+    expect(again2.outputs['task-definition-arn']).toMatch(/good:3$/);
   });
 
   test('a crash-looping image fails fast, with the exit code in the log and the summary', async () => {

@@ -14,6 +14,7 @@ export interface ServiceState extends ServiceView {
   taskDefinition: string;
   desiredCount: number;
   deploymentConfiguration: Json;
+  tags: Record<string, string>;
 }
 
 const toMs = (d: Date | undefined) => (d ? d.getTime() : 0);
@@ -50,6 +51,7 @@ export async function createEcsApi(region: string | undefined, cluster: string, 
     taskDefinition: s.taskDefinition,
     desiredCount: s.desiredCount ?? 0,
     deploymentConfiguration: s.deploymentConfiguration ?? {},
+    tags: Object.fromEntries((s.tags ?? []).map((t: Json) => [t.key, t.value])),
     deployments: (s.deployments ?? []).map(
       (d: Json): DeploymentView => ({
         id: d.id,
@@ -76,7 +78,9 @@ export async function createEcsApi(region: string | undefined, cluster: string, 
     destroy: () => client.destroy(),
 
     async describeService(): Promise<ServiceState> {
-      const out = await send<Json>(new sdk.DescribeServicesCommand({ cluster, services: [service] }));
+      const out = await send<Json>(
+        new sdk.DescribeServicesCommand({ cluster, services: [service], include: ['TAGS'] }),
+      );
       const found = out.services?.[0];
       if (!found || found.status === 'INACTIVE') {
         throw new Error(
@@ -166,6 +170,15 @@ export async function createEcsApi(region: string | undefined, cluster: string, 
       if (!out.taskArns?.length) return [];
       const tasks = await send<Json>(new sdk.DescribeTasksCommand({ cluster, tasks: out.taskArns.slice(0, 100) }));
       return (tasks.tasks ?? []).map((t: Json) => t.taskDefinitionArn);
+    },
+
+    async tagService(arn: string, tags: Record<string, string>): Promise<void> {
+      await send(
+        new sdk.TagResourceCommand({
+          resourceArn: arn,
+          tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+        }),
+      );
     },
 
     async deregister(arn: string): Promise<void> {

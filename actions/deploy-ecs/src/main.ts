@@ -153,6 +153,7 @@ async function run(api: EcsApi, inputs: Inputs, report: Report, deadline: number
     report.outcome = 'succeeded';
     return;
   }
+  if (arn !== service.taskDefinition) await recordRollbackTarget(api, service);
   const result = await deployAndFollow(api, inputs, report, arn, deadline, 'deploy', arn === service.taskDefinition);
   if (!result) return;
   if (result.outcome === 'succeeded') {
@@ -323,6 +324,24 @@ async function followDeployment(
   });
 }
 
+/**
+ * The service tag that remembers what ran before the last deploy. A rollback in a later job (after a
+ * failed smoke test) goes back there; "the previous revision number" would be wrong after an earlier
+ * rolled-back deploy, whose revision is newer than what runs but is the bad one.
+ */
+const ROLLBACK_TARGET_TAG = 'deploy-actions:rollback-target';
+
+async function recordRollbackTarget(api: EcsApi, service: ServiceState): Promise<void> {
+  try {
+    await api.tagService(service.arn, { [ROLLBACK_TARGET_TAG]: service.taskDefinition });
+  } catch (error) {
+    // Not worth failing a deploy over; a later rollback then falls back to the previous revision.
+    core.warning(
+      `could not tag the service with its rollback target (${errorMessage(error)}); allow ecs:TagResource on the service`,
+    );
+  }
+}
+
 async function rollback(
   api: EcsApi,
   inputs: Inputs,
@@ -339,6 +358,14 @@ async function rollback(
       (d) => d.status !== 'PRIMARY' && d.taskDefinition !== service.taskDefinition,
     );
     if (older) return older.taskDefinition;
+    const recorded = service.tags[ROLLBACK_TARGET_TAG];
+    if (recorded && recorded !== service.taskDefinition) {
+      core.info(`the service ran ${recorded} before its last deploy (tag ${ROLLBACK_TARGET_TAG})`);
+      return recorded;
+    }
+    core.warning(
+      `no recorded revision from before the last deploy (tag ${ROLLBACK_TARGET_TAG}); going back to the newest older revision of the family`,
+    );
     const family = parseRevisionArn(service.taskDefinition)?.family;
     const previous = family ? previousRevision(await api.listRevisions(family), service.taskDefinition) : undefined;
     if (!previous)
@@ -365,6 +392,7 @@ async function cleanup(api: EcsApi, inputs: Inputs, report: Report): Promise<voi
     const protectedArns = [
       report.taskDefinitionArn!,
       report.previousTaskDefinitionArn ?? '',
+      service.tags[ROLLBACK_TARGET_TAG] ?? '',
       service.taskDefinition,
       ...service.deployments.map((d) => d.taskDefinition),
       ...inUse,
