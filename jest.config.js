@@ -12,5 +12,7 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/{actions,shared,test,local}/**/__tests__/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/examples/', '/.local/'],
+  // .local/ holds checkouts of the example monorepo (npm run pipeline): keep them out of the module map.
+  modulePathIgnorePatterns: ['<rootDir>/.local/'],
   testTimeout: 120000,
 };
