@@ -382,6 +382,7 @@ let result;
 let before = {};
 let after = {};
 let verdict = '';
+let sha = '';
 try {
   if (!args.includes('--no-build')) {
     await timed('bundles (actions + runner)', async () => {
@@ -408,7 +409,7 @@ try {
   await timed('environments (databases, secrets, ECS services)', () => bootstrapEnvironments(awsEndpoint));
   before = await versions();
   say(`running versions before: ${JSON.stringify(before)}`);
-  const sha = await timed('checkout of examples/monorepo', makeCheckout);
+  sha = await timed('checkout of examples/monorepo', makeCheckout);
   say(
     `checkout ${relative(process.cwd(), CHECKOUT)} at ${sha.slice(0, 12)}${breakMode ? ` (--break ${breakMode})` : ''}`,
   );
@@ -488,20 +489,40 @@ console.log('');
 say(`running versions after: ${JSON.stringify(after)}`);
 
 let exitCode = result?.conclusion === 'success' ? 0 : 1;
+if (!breakMode && result?.conclusion === 'success') {
+  // Green means every service of both environments answers with the commit just pushed.
+  const stale = Object.entries(after).filter(([, commit]) => commit !== sha);
+  verdict = stale.length ? 'NOT verified' : 'verified';
+  say(
+    stale.length
+      ? `the run succeeded but ${stale.map(([k, v]) => `${k} answers ${v}`).join(', ')} (expected ${sha.slice(0, 12)})`
+      : `every service answers ${sha.slice(0, 12)}: deploy verified`,
+  );
+  if (stale.length) exitCode = 1;
+}
 if (breakMode && result) {
-  const stagingKept = before['staging/backend'] !== 'down' && after['staging/backend'] === before['staging/backend'];
+  // The previous version answers on every service of both environments.
+  const kept = Object.keys(before).every((k) => before[k] !== 'down' && after[k] === before[k]);
   const failedAsExpected = result.conclusion === 'failure';
   const job = (re) => result.jobs.find((j) => re.test(j.key));
   let expected = false;
-  if (breakMode === 'smoke')
-    expected = job(/staging \/ rollback/)?.result === 'success' || job(/staging \/ rollback/)?.result === 'failure';
+  if (breakMode === 'smoke') {
+    // The rollback jobs end with a deliberate failing step (the deploy failed); their deploy-ecs step must succeed.
+    const rollbacks = result.jobs.filter((j) => /staging \/ rollback/.test(j.key) && j.steps.length);
+    const rolledBack = (j) => j.steps.some((s) => /deploy-ecs/.test(s.uses ?? '') && s.conclusion === 'success');
+    expected =
+      job(/staging \/ smoke/)?.result === 'failure' &&
+      rollbacks.length === SERVICES.length &&
+      rollbacks.every(rolledBack) &&
+      job(/production/)?.result !== 'success';
+  }
   if (breakMode === 'migration')
     expected = job(/staging \/ migrate/)?.result === 'failure' && job(/staging \/ deploy/)?.result === 'skipped';
   if (breakMode === 'image')
     expected =
       job(/images \/ images/)?.result === 'failure' &&
       !result.jobs.some((j) => /staging \/ deploy/.test(j.key) && j.result !== 'skipped');
-  verdict = failedAsExpected && expected && stagingKept ? 'verified' : 'NOT verified';
+  verdict = failedAsExpected && expected && kept ? 'verified' : 'NOT verified';
   say(
     `--break ${breakMode}: the run ${result.conclusion}; expected failure path ${expected ? 'taken' : 'NOT taken'}; staging backend answers ${after['staging/backend']} (before: ${before['staging/backend']}): rollback ${verdict}`,
   );
@@ -511,5 +532,30 @@ if (result)
   say(
     `report: ${relative(process.cwd(), result.reportPath)} (job logs: ${relative(process.cwd(), join(result.runDir, 'jobs'))})`,
   );
+// For tests and scripts: what happened, in one file.
+mkdirSync(STATE, { recursive: true });
+writeFileSync(
+  join(STATE, 'last-run.json'),
+  JSON.stringify(
+    {
+      exitCode,
+      conclusion: result?.conclusion ?? 'failure',
+      break: breakMode ?? null,
+      verdict,
+      sha,
+      before,
+      after,
+      report: result?.reportPath ?? null,
+      jobs: (result?.jobs ?? []).map((j) => ({
+        key: j.key,
+        result: j.result,
+        outputs: j.outputs,
+        steps: j.steps.map((step) => ({ name: step.name, conclusion: step.conclusion })),
+      })),
+    },
+    null,
+    2,
+  ),
+);
 await githubEmulator?.close?.().catch?.(() => {});
 process.exit(exitCode);

@@ -1,0 +1,111 @@
+/**
+ * The whole pipeline through the local runner, as `npm run pipeline` runs it: the suite's
+ * .github/workflows/pipeline.yml called by a caller workflow in a fresh checkout of
+ * examples/monorepo; CI, images into the local registry, migrations into PostgreSQL, deploys to
+ * staging and production on the ECS emulator (real containers), smoke tests, the approval on the
+ * GitHub emulator.
+ *
+ * Green path: every job succeeds and all four services answer /version with the pushed commit.
+ * Rollback path (--break smoke): staging's smoke test fails, every staging service is rolled back
+ * and answers the previous commit again, production is not touched, and the run fails.
+ *
+ * Needs the local infrastructure (`bash local/infra/infra.sh up`, which the pipeline also runs) and
+ * built bundles (`npm run build`; npm test builds first). Nothing is skipped.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { NODE24, ROOT } from './harness.js';
+
+interface LastRun {
+  exitCode: number;
+  conclusion: string;
+  verdict: string;
+  sha: string;
+  before: Record<string, string>;
+  after: Record<string, string>;
+  jobs: {
+    key: string;
+    result: string;
+    outputs: Record<string, string>;
+    steps: { name: string; conclusion: string }[];
+  }[];
+}
+
+const PIPELINE_TIMEOUT = 12 * 60_000;
+
+function pipeline(...args: string[]): { status: number | null; output: string; run: LastRun } {
+  const child = spawnSync(NODE24, [join(ROOT, 'local/pipeline.mjs'), '--approve-as', 'alice', '--quiet', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: PIPELINE_TIMEOUT - 30_000,
+  });
+  const output = `${child.stdout}\n${child.stderr}`;
+  const run = JSON.parse(readFileSync(join(ROOT, '.local/pipeline/last-run.json'), 'utf8')) as LastRun;
+  return { status: child.status, output, run };
+}
+
+const job = (run: LastRun, pattern: RegExp) => run.jobs.filter((j) => pattern.test(j.key));
+
+describe('npm run pipeline (the pipeline workflow through the local runner)', () => {
+  let green: LastRun | undefined;
+
+  test(
+    'green path: CI, images, staging, approval, production; every service answers the pushed commit',
+    () => {
+      const { status, output, run } = pipeline();
+      if (status !== 0) console.log(output.slice(-20_000));
+      expect(status).toBe(0);
+      expect(run.conclusion).toBe('success');
+      expect(run.sha).toMatch(/^[0-9a-f]{40}$/);
+      expect(run.after).toEqual({
+        'staging/backend': run.sha,
+        'staging/frontend': run.sha,
+        'production/backend': run.sha,
+        'production/frontend': run.sha,
+      });
+      for (const stage of [/ci \/ build$/, /images \/ images$/, /staging \/ smoke$/, /^pipeline \/ approve$/]) {
+        expect(job(run, stage).map((j) => j.result)).toEqual(['success']);
+      }
+      expect(job(run, /production \/ deploy/).map((j) => j.result)).toEqual(['success', 'success']);
+      expect(job(run, /rollback/).every((j) => j.result === 'skipped')).toBe(true);
+      expect(output).toContain('approved issue #');
+      green = run;
+    },
+    PIPELINE_TIMEOUT,
+  );
+
+  test(
+    'rollback path (--break smoke): staging is rolled back to the previous commit, production untouched, the run fails',
+    () => {
+      const { status, output, run } = pipeline('--no-build', '--break', 'smoke');
+      if (status !== 0) console.log(output.slice(-20_000));
+      // pipeline.mjs exits 0 when the failure path was the expected one and verified
+      expect(status).toBe(0);
+      expect(run.verdict).toBe('verified');
+      expect(run.conclusion).toBe('failure');
+      expect(job(run, /staging \/ smoke$/).map((j) => j.result)).toEqual(['failure']);
+      // Each rollback job puts its service back (deploy-ecs succeeds), then fails the run on purpose.
+      const rollbacks = job(run, /staging \/ rollback/);
+      expect(rollbacks).toHaveLength(2);
+      for (const rollback of rollbacks) {
+        expect(rollback.outputs.outcome).toBe('rolled-back');
+        expect(rollback.steps.map((s) => [s.name.replace(/@.*/, ''), s.conclusion])).toEqual([
+          ['aws-actions/configure-aws-credentials', 'success'],
+          ['org/deploy-actions/deploy-ecs', 'success'],
+          ['fail after rolling back', 'failure'],
+        ]);
+      }
+      expect(job(run, /^pipeline \/ approve$/).map((j) => j.result)).toEqual(['skipped']);
+      // The previous version (the green run's commit, or whatever ran before) answers again.
+      expect(run.after['staging/backend']).toBe(run.before['staging/backend']);
+      expect(run.after['staging/frontend']).toBe(run.before['staging/frontend']);
+      expect(run.after['staging/backend']).not.toBe(run.sha);
+      expect(run.after['production/backend']).toBe(run.before['production/backend']);
+      if (green) expect(run.after['staging/backend']).toBe(green.sha);
+    },
+    PIPELINE_TIMEOUT,
+  );
+});
