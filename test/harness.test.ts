@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { assertNoSecrets, parseAnnotations, parseFileCommands, ROOT, runAction } from './harness.js';
+import { assertNoSecrets, parseAnnotations, parseFileCommands, ROOT, runAction, runnerPath } from './harness.js';
 
 const fixture = join(ROOT, 'test/fixtures/actions/fixture');
 const PASSWORD = 'hunter2-planted-secret';
@@ -73,6 +73,15 @@ describe('runner harness, with a real Node 24 process', () => {
       durationMs: 0,
     };
     expect(() => assertNoSecrets({ ...base, ...step }, [PASSWORD])).toThrow(`appeared in the ${place}`);
+  });
+});
+
+describe('the step environment', () => {
+  test("npm's node_modules/.bin directories are not on a step's PATH (a runner has no repository tools there)", () => {
+    expect(runnerPath('/repo/node_modules/.bin:/usr/local/bin:/repo/apps/a/node_modules/.bin:/usr/bin')).toBe(
+      '/usr/local/bin:/usr/bin',
+    );
+    expect(runnerPath('/usr/bin:/opt/node_modules/.bin/x')).toBe('/usr/bin:/opt/node_modules/.bin/x');
   });
 });
 

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Annotation, parseAnnotations, parseFileCommands } from '../local/runner/src/protocol.js';
 
@@ -56,6 +56,14 @@ export function actionDir(action: string): string {
   return isAbsolute(action) ? action : join(ROOT, 'actions', action);
 }
 
+/** PATH without the node_modules/.bin directories npm adds for scripts. */
+export function runnerPath(path: string): string {
+  return path
+    .split(delimiter)
+    .filter((dir) => !/[/\\]node_modules[/\\]\.bin$/.test(dir))
+    .join(delimiter);
+}
+
 export async function runAction(action: string, options: RunOptions = {}): Promise<RunResult> {
   const dir = actionDir(action);
   const main = join(dir, 'dist/index.js');
@@ -80,9 +88,13 @@ async function runStep(entry: string, options: RunOptions, state: Record<string,
   const cwd = options.cwd ?? ROOT;
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    // A clean step: nothing of the calling process's own action context leaks in.
-    if (value !== undefined && !/^(INPUT_|STATE_|GITHUB_|RUNNER_)/.test(key)) env[key] = value;
+    // A clean step: nothing of the calling process's own action context, nor of `npm test`'s
+    // (npm_* variables), leaks in.
+    if (value !== undefined && !/^(INPUT_|STATE_|GITHUB_|RUNNER_|npm_)/i.test(key)) env[key] = value;
   }
+  // npm puts node_modules/.bin first on PATH, and this repository's holds Node 24 and pnpm; a runner's
+  // PATH has neither, so a step must not find them there.
+  if (env.PATH) env.PATH = runnerPath(env.PATH);
   Object.assign(env, {
     GITHUB_ACTIONS: 'true',
     CI: 'true',
