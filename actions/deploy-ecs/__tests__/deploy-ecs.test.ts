@@ -196,6 +196,12 @@ describe('deploy-ecs against the ECS emulator with real containers', () => {
     const again2 = await deploy({ service: 'good', mode: 'rollback' });
     expect(again2.exitCode).toBe(0);
     expect(again2.outputs['task-definition-arn']).toMatch(/good:3$/);
+    // Already on what ran before the last deploy: a rollback changes nothing (no older revision guessed).
+    const noop = await deploy({ service: 'good', mode: 'rollback' });
+    expect(noop.exitCode).toBe(0);
+    expect(noop.log).toContain('nothing to roll back');
+    expect(noop.outputs).toMatchObject({ outcome: 'succeeded', 'task-definition-arn': expect.stringMatching(/good:3$/) });
+    expect(await answer('good')).toBe('version v2');
   });
 
   test('a crash-looping image fails fast, with the exit code in the log and the summary', async () => {

@@ -359,7 +359,7 @@ async function rollback(
     );
     if (older) return older.taskDefinition;
     const recorded = service.tags[ROLLBACK_TARGET_TAG];
-    if (recorded && recorded !== service.taskDefinition) {
+    if (recorded) {
       core.info(`the service ran ${recorded} before its last deploy (tag ${ROLLBACK_TARGET_TAG})`);
       return recorded;
     }
@@ -374,8 +374,16 @@ async function rollback(
       );
     return previous;
   });
-  core.info(`rolling back from ${service.taskDefinition} to ${target}`);
   report.taskDefinitionArn = target;
+  const primary = service.deployments.find((d) => d.status === 'PRIMARY');
+  if (target === service.taskDefinition && inputs.source.kind === 'current' && primary?.rolloutState === 'COMPLETED') {
+    // e.g. its own deploy already rolled back (rollback-on-failure) before a rollback of the whole environment.
+    report.outcome = 'succeeded';
+    report.reason = `service already runs ${target}, what it ran before its last deploy; nothing to roll back`;
+    core.info(report.reason);
+    return;
+  }
+  core.info(`rolling back from ${service.taskDefinition} to ${target}`);
   report.serviceDiff.push({ path: 'taskDefinition', before: service.taskDefinition, after: target });
   await deployAndFollow(api, inputs, report, target, deadline, 'rollback', target === service.taskDefinition);
 }
