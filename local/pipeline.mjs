@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run pipeline [-- --approve-as <login>] [--break smoke|migration|image] [--no-build] [--quiet]
+// npm run pipeline [-- --approve-as <login>] [--break smoke|migration|image|deploy] [--no-build] [--quiet]
 //
 // The whole pipeline on this machine: bundles (actions + the local runner), infrastructure and
 // emulators up, a git checkout of examples/monorepo with a caller workflow that uses the suite's
@@ -29,8 +29,8 @@ const flag = (name) => {
 };
 const approveAs = flag('approve-as');
 const breakMode = flag('break');
-if (breakMode !== undefined && !['smoke', 'migration', 'image'].includes(breakMode)) {
-  console.error('--break takes smoke, migration or image');
+if (breakMode !== undefined && !['smoke', 'migration', 'image', 'deploy'].includes(breakMode)) {
+  console.error('--break takes smoke, migration, image or deploy');
   process.exit(2);
 }
 const quiet = args.includes('--quiet');
@@ -238,6 +238,14 @@ function makeCheckout() {
     writeFileSync(
       join(dir, 'migration.sql'),
       '-- --break migration: fails on purpose\nALTER TABLE "no_such_table" ADD COLUMN "x" TEXT;\n',
+    );
+  }
+  if (breakMode === 'deploy') {
+    // The image builds, but the frontend's container exits at start: its deployment fails.
+    const file = join(CHECKOUT, 'apps/frontend/Dockerfile');
+    writeFileSync(
+      file,
+      `${readFileSync(file, 'utf8')}\n# --break deploy: exits at start on purpose\nCMD ["node", "-e", "process.exit(3)"]\n`,
     );
   }
   if (breakMode === 'image') {
@@ -497,16 +505,21 @@ if (breakMode && result) {
   const failedAsExpected = result.conclusion === 'failure';
   const job = (re) => result.jobs.find((j) => re.test(j.key));
   let expected = false;
-  if (breakMode === 'smoke') {
-    // The rollback jobs end with a deliberate failing step (the deploy failed); their deploy-ecs step must succeed.
-    const rollbacks = result.jobs.filter((j) => /staging \/ rollback/.test(j.key) && j.steps.length);
-    const rolledBack = (j) => j.steps.some((s) => /deploy-ecs/.test(s.uses ?? '') && s.conclusion === 'success');
+  // The rollback jobs end with a deliberate failing step (the deploy failed); their deploy-ecs step must succeed.
+  const rollbacks = result.jobs.filter((j) => /staging \/ rollback/.test(j.key) && j.steps.length);
+  const rolledBack = (j) => j.steps.some((s) => /deploy-ecs/.test(s.uses ?? '') && s.conclusion === 'success');
+  const everyServiceRolledBack = rollbacks.length === SERVICES.length && rollbacks.every(rolledBack);
+  if (breakMode === 'smoke')
     expected =
       job(/staging \/ smoke/)?.result === 'failure' &&
-      rollbacks.length === SERVICES.length &&
-      rollbacks.every(rolledBack) &&
+      everyServiceRolledBack &&
       job(/production/)?.result !== 'success';
-  }
+  if (breakMode === 'deploy')
+    expected =
+      job(/staging \/ deploy \(frontend\)/)?.result === 'failure' &&
+      job(/staging \/ deploy \(backend\)/)?.result === 'success' &&
+      everyServiceRolledBack &&
+      job(/production/)?.result !== 'success';
   if (breakMode === 'migration')
     expected = job(/staging \/ migrate/)?.result === 'failure' && job(/staging \/ deploy/)?.result === 'skipped';
   if (breakMode === 'image')

@@ -8,13 +8,15 @@
  * Green path: every job succeeds and all four services answer /version with the pushed commit.
  * Rollback path (--break smoke): staging's smoke test fails, every staging service is rolled back
  * and answers the previous commit again, production is not touched, and the run fails.
+ * Failed deploy (--break deploy): the frontend's container exits at start; its deploy fails and rolls
+ * itself back, the backend (deployed fine) is rolled back by the workflow too.
  *
  * Needs the local infrastructure (`bash local/infra/infra.sh up`, which the pipeline also runs) and
  * built bundles (`npm run build`; npm test builds first). Nothing is skipped.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { NODE24, ROOT } from './harness.js';
 
@@ -25,6 +27,7 @@ interface LastRun {
   sha: string;
   before: Record<string, string>;
   after: Record<string, string>;
+  report: string;
   jobs: {
     key: string;
     result: string;
@@ -105,6 +108,31 @@ describe('npm run pipeline (the pipeline workflow through the local runner)', ()
       expect(run.after['staging/backend']).not.toBe(run.sha);
       expect(run.after['production/backend']).toBe(run.before['production/backend']);
       if (green) expect(run.after['staging/backend']).toBe(green.sha);
+    },
+    PIPELINE_TIMEOUT,
+  );
+
+  test(
+    'a failed deploy of one service (--break deploy): it rolls itself back, the other services are rolled back too',
+    () => {
+      const { status, output, run } = pipeline('--no-build', '--break', 'deploy');
+      if (status !== 0) console.log(output.slice(-20_000));
+      expect(status).toBe(0);
+      expect(run.verdict).toBe('verified');
+      expect(job(run, /staging \/ deploy \(frontend\)/).map((j) => j.result)).toEqual(['failure']);
+      expect(job(run, /staging \/ deploy \(backend\)/).map((j) => j.result)).toEqual(['success']);
+      expect(job(run, /staging \/ smoke$/).map((j) => j.result)).toEqual(['skipped']);
+      expect(output).toMatch(
+        /deploy \(frontend\)\].*stopped: Essential container in task exited \(frontend: exit code 3\)/,
+      );
+      // The frontend already runs what it ran before (its deploy rolled itself back): nothing to do.
+      const report = JSON.parse(readFileSync(join(dirname(run.report), 'report.json'), 'utf8')) as {
+        jobs: { key: string; logFile: string }[];
+      };
+      const frontendRollback = report.jobs.find((j) => /staging \/ rollback \(frontend\)/.test(j.key))!;
+      expect(readFileSync(frontendRollback.logFile, 'utf8')).toContain('nothing to roll back');
+      for (const key of Object.keys(run.before)) expect(run.after[key]).toBe(run.before[key]);
+      expect(run.after['staging/backend']).not.toBe(run.sha);
     },
     PIPELINE_TIMEOUT,
   );
