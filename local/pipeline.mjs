@@ -2,8 +2,9 @@
 // npm run pipeline [-- --approve-as <login>] [--break smoke|migration|image|deploy] [--no-build] [--quiet]
 //
 // The whole pipeline on this machine: bundles (actions + the local runner), infrastructure and
-// emulators up, a git checkout of examples/monorepo with a caller workflow that uses the suite's
-// .github/workflows/pipeline.yml, run by the local runner (local/runner) as a push to main:
+// emulators up, a git checkout of examples/monorepo whose own caller workflow
+// (.github/workflows/pipeline.yml, one `uses:` of the suite's pipeline.yml) the local runner
+// (local/runner) runs as a push to main:
 // CI, images into localhost:5000, Prisma migrations into PostgreSQL, deploys to "staging" and
 // "production" services on the ECS emulator (real containers), smoke tests, the approval gate
 // (GitHub emulator). --break shows the failure and rollback paths and verifies that the previous
@@ -37,15 +38,21 @@ const quiet = args.includes('--quiet');
 // --suite-root DIR: take .github/workflows from another copy of the suite (to try a workflow change).
 const SUITE_ROOT = flag('suite-root') ?? ROOT;
 const STATE = join(ROOT, '.local/pipeline');
+// The example's own caller workflow: what a user of the suite puts in their repository.
+const WORKFLOW = '.github/workflows/pipeline.yml';
 const CHECKOUT = join(STATE, 'checkout');
 const REPO = 'org/example';
 const REGISTRY = 'localhost:5000';
 const PG = 'postgresql://postgres:postgres@127.0.0.1:5432';
-const PORTS = { staging: { backend: 18080, frontend: 18081 }, production: { backend: 18090, frontend: 18091 } };
+// As in examples/monorepo/.github/workflows/pipeline.yml (its services and smoke checks).
+const CLUSTER = 'example';
+const serviceName = (service, env) => `${service}-${env}`;
+const PORTS = { staging: { backend: 18080, frontend: 18090 }, production: { backend: 19080, frontend: 19090 } };
 const ENVS = ['staging', 'production'];
 const SERVICES = ['backend', 'frontend'];
 const timings = [];
 let githubEmulator;
+let cacheEmulator;
 
 const say = (line) => console.log(`[pipeline] ${line}`);
 async function timed(name, fn) {
@@ -122,11 +129,11 @@ async function bootstrapEnvironments(endpoint) {
   }
   await client.end();
   const ecs = aws(endpoint);
+  await ecs('CreateCluster', { clusterName: CLUSTER });
   for (const env of ENVS) {
     await post(`${endpoint}/_emulator/secrets`, { name: `${env}/database-url`, value: `${PG}/example_${env}` });
-    await ecs('CreateCluster', { clusterName: `example-${env}` });
     for (const service of SERVICES) {
-      const described = await ecs('DescribeServices', { cluster: `example-${env}`, services: [service] });
+      const described = await ecs('DescribeServices', { cluster: CLUSTER, services: [serviceName(service, env)] });
       if (described.services?.some((s) => s.status === 'ACTIVE')) continue;
       // The "previous version" for the very first run: a tiny server answering /health and /version.
       const definition = JSON.parse(
@@ -138,8 +145,8 @@ async function bootstrapEnvironments(endpoint) {
       container.secrets = [];
       const registered = await ecs('RegisterTaskDefinition', definition);
       await ecs('CreateService', {
-        cluster: `example-${env}`,
-        serviceName: service,
+        cluster: CLUSTER,
+        serviceName: serviceName(service, env),
         taskDefinition: registered.taskDefinition.taskDefinitionArn,
         desiredCount: 1,
         deploymentConfiguration: {
@@ -149,7 +156,9 @@ async function bootstrapEnvironments(endpoint) {
         },
         tags: [{ key: 'emulator:host-ports', value: String(PORTS[env][service]) }],
       });
-      say(`created service ${service} in example-${env} (baseline version) on port ${PORTS[env][service]}`);
+      say(
+        `created service ${serviceName(service, env)} in ${CLUSTER} (baseline version) on port ${PORTS[env][service]}`,
+      );
     }
   }
 }
@@ -229,9 +238,21 @@ function makeCheckout() {
   const skip = /(^|\/)(node_modules|dist|\.turbo|generated)(\/|$)/;
   const source = join(ROOT, 'examples/monorepo');
   cpSync(source, CHECKOUT, { recursive: true, filter: (src) => !skip.test(relative(source, src)) });
-  mkdirSync(join(CHECKOUT, '.github/workflows'), { recursive: true });
-  writeFileSync(join(CHECKOUT, '.github/workflows/deploy.yml'), callerWorkflow());
   writeFileSync(join(CHECKOUT, '.gitignore'), 'node_modules/\ndist/\n.turbo/\ngenerated/\n');
+  if (breakMode === 'smoke') {
+    // One more staging check, which cannot pass.
+    const file = join(CHECKOUT, WORKFLOW);
+    const anchor = `          - { name: backend health, url: "http://127.0.0.1:${PORTS.staging.backend}/health"`;
+    const text = readFileSync(file, 'utf8');
+    if (!text.includes(anchor)) throw new Error(`--break smoke: ${WORKFLOW} has no staging check starting ${anchor}`);
+    writeFileSync(
+      file,
+      text.replace(
+        anchor,
+        `          - { name: broken on purpose (--break smoke), url: "http://127.0.0.1:${PORTS.staging.backend}/health", expect: { status: 418 } }\n${anchor}`,
+      ),
+    );
+  }
   if (breakMode === 'migration') {
     const dir = join(CHECKOUT, 'packages/database/prisma/migrations/29990101000000_broken_on_purpose');
     mkdirSync(dir, { recursive: true });
@@ -256,84 +277,6 @@ function makeCheckout() {
   const message = `pipeline run ${new Date().toISOString()}${breakMode ? ` (--break ${breakMode})` : ''}`;
   git('commit', '-q', '-m', message);
   return git('rev-parse', 'HEAD');
-}
-
-function callerWorkflow() {
-  const deployServices = (env) =>
-    JSON.stringify(
-      SERVICES.map((s) => ({
-        name: s,
-        cluster: `example-${env}`,
-        service: s,
-        container: s,
-        'task-definition': `deploy/${env}/${s}.json`,
-      })),
-    );
-  const smoke = (env) => {
-    const checks = [
-      `- name: backend health`,
-      `  url: http://127.0.0.1:${PORTS[env].backend}/health`,
-      `  expect: { status: 200, json: [{ path: $.status, equals: ok }, { path: $.database, equals: ok }] }`,
-      `- name: backend version`,
-      `  url: http://127.0.0.1:${PORTS[env].backend}/version`,
-      `  version: { json-path: $.commit }`,
-      `- name: frontend`,
-      `  url: http://127.0.0.1:${PORTS[env].frontend}/health`,
-      `  expect: { status: 200 }`,
-    ];
-    if (breakMode === 'smoke' && env === 'staging') {
-      checks.push(
-        `- name: broken on purpose (--break smoke)`,
-        `  url: http://127.0.0.1:${PORTS[env].backend}/health`,
-        `  expect: { status: 418 }`,
-      );
-    }
-    return [
-      'defaults: { interval: 1s, deadline: 90s, failure-limit: 3, consecutive-successes: 1 }',
-      'checks:',
-      ...checks.map((c) => `  ${c}`),
-    ].join('\n');
-  };
-  const indent = (text, n) =>
-    text
-      .split('\n')
-      .map((l) => `${' '.repeat(n)}${l}`)
-      .join('\n');
-  return `# Written by local/pipeline.mjs: what a user of the suite puts in their repository.
-name: deploy
-on:
-  push:
-    branches: [main]
-jobs:
-  pipeline:
-    uses: org/deploy-actions/.github/workflows/pipeline.yml@v1
-    with:
-      services: |
-        - name: backend
-          context: apps/backend
-          image: ${REGISTRY}/example/backend
-          build-args: { BASE_IMAGE: "${REGISTRY}/deploy-actions/node:24", GIT_SHA: "\${{ github.sha }}", APP_VERSION: "\${{ github.ref_name }}" }
-        - name: frontend
-          context: apps/frontend
-          image: ${REGISTRY}/example/frontend
-          build-args: { BASE_IMAGE: "${REGISTRY}/deploy-actions/node:24", GIT_SHA: "\${{ github.sha }}" }
-      staging-services: '${deployServices('staging')}'
-      production-services: '${deployServices('production')}'
-      staging-smoke-checks: |
-${indent(smoke('staging'), 8)}
-      production-smoke-checks: |
-${indent(smoke('production'), 8)}
-      migrations-directory: packages/database
-      approvers: alice, bob
-      approval-timeout: 30m
-      aws-region: us-east-1
-      aws-role-arn: arn:aws:iam::000000000000:role/deploy
-      cache-backend: local
-      cache-dir: ${join(STATE, 'cache')}
-    secrets:
-      staging-database-url: \${{ secrets.STAGING_DATABASE_URL }}
-      production-database-url: \${{ secrets.PRODUCTION_DATABASE_URL }}
-`;
 }
 
 // --- the approval -------------------------------------------------------------------------------
@@ -405,8 +348,19 @@ try {
   );
   const awsEndpoint = JSON.parse(readFileSync(join(ROOT, '.local/emulators/aws.json'), 'utf8')).endpoint;
   const githubUrl = await timed('GitHub emulator', ensureGithubEmulator);
+  // The example caches through GitHub's cache service (setup-monorepo's default backend): an
+  // emulator of it for this run (Node 24 loads the TypeScript directly).
+  cacheEmulator = await timed('GitHub cache service emulator', async () => {
+    const { startCacheEmulator } = await import('./emulators/cache/server.ts');
+    return startCacheEmulator();
+  });
   await timed('environments (databases, secrets, ECS services)', () => bootstrapEnvironments(awsEndpoint));
   before = await versions();
+  // Services created just now start their baseline tasks in a few seconds: wait for them to answer.
+  for (let waited = 0; Object.values(before).includes('down') && waited < 60; waited++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    before = await versions();
+  }
   say(`running versions before: ${JSON.stringify(before)}`);
   sha = await timed('checkout of examples/monorepo', makeCheckout);
   say(
@@ -418,7 +372,7 @@ try {
   const approval = watchApproval(githubUrl, stop.signal);
   result = await timed('workflow run (local runner)', () =>
     runWorkflow({
-      workflow: join(CHECKOUT, '.github/workflows/deploy.yml'),
+      workflow: join(CHECKOUT, WORKFLOW),
       repoRoot: SUITE_ROOT,
       actionsDir: ACTIONS_SNAPSHOT,
       node: NODE24,
@@ -433,6 +387,8 @@ try {
       aws: { endpoint: awsEndpoint, region: 'us-east-1' },
       github: { apiUrl: githubUrl, token: 'ghs_local_pipeline_token' },
       env: {
+        ACTIONS_CACHE_URL: cacheEmulator.url,
+        ACTIONS_RUNTIME_TOKEN: 'local-runtime-token',
         TURBO_TELEMETRY_DISABLED: '1',
         DO_NOT_TRACK: '1',
         PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}`,
@@ -562,4 +518,5 @@ writeFileSync(
   ),
 );
 await githubEmulator?.close?.().catch?.(() => {});
+await cacheEmulator?.close().catch(() => {});
 process.exit(exitCode);
