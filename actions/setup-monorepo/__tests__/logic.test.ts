@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { affectedPackages, resolveBase, type WorkspacePackage, workspacePackages } from '../src/affected.js';
 import { LocalBackend } from '../src/backends.js';
+import { saveOne } from '../src/caches.js';
 import { cacheKeys, isForkPullRequest } from '../src/keys.js';
 import { goVersionSource, nodeVersionSource, normalizeNodeSpec, pnpmVersionSource } from '../src/versions.js';
 
@@ -199,6 +200,13 @@ describe('local cache backend', () => {
     expect(backend.find({ key: 'k-2', restoreKeys: [] })).toBeUndefined();
     expect(backend.find({ key: 'k-1', restoreKeys: [] })).toBeDefined();
     expect(backend.find({ key: 'k-3', restoreKeys: [] })).toBeDefined();
+  });
+
+  test('a cache none of whose paths exist is skipped, not a failed save', async () => {
+    const backend = new LocalBackend(join(dir, 'cache'), 1e9);
+    const outcome = await saveOne(backend, { id: 'turbo', paths: [join(dir, 'no-such')], key: 't-1', restoreKeys: [] });
+    expect(outcome).toMatchObject({ status: 'skipped', reason: 'nothing to save' });
+    expect(backend.find({ key: 't-1', restoreKeys: [] })).toBeUndefined();
   });
 
   test('an entry saved from another working directory restores into the paths asked for, by position', async () => {

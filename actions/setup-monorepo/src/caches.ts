@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { errorMessage } from '../../../shared/errors.js';
@@ -99,6 +99,11 @@ export interface SaveOutcome {
 /** Saves one cache; a failure is a warning. */
 export async function saveOne(backend: CacheBackend, spec: CacheSpec): Promise<SaveOutcome> {
   const started = Date.now();
+  if (!spec.paths.some((path) => existsSync(path))) {
+    // e.g. the turbo cache in a job that ran no turbo task: nothing to save, nothing wrong.
+    core.info(`${spec.id}: nothing to save (${spec.paths.join(', ')} not there)`);
+    return { id: spec.id, key: spec.key, status: 'skipped', ms: 0, reason: 'nothing to save' };
+  }
   try {
     const bytes = await backend.save(spec);
     const ms = Date.now() - started;
