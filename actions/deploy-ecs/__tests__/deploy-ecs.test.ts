@@ -200,7 +200,10 @@ describe('deploy-ecs against the ECS emulator with real containers', () => {
     const noop = await deploy({ service: 'good', mode: 'rollback' });
     expect(noop.exitCode).toBe(0);
     expect(noop.log).toContain('nothing to roll back');
-    expect(noop.outputs).toMatchObject({ outcome: 'succeeded', 'task-definition-arn': expect.stringMatching(/good:3$/) });
+    expect(noop.outputs).toMatchObject({
+      outcome: 'succeeded',
+      'task-definition-arn': expect.stringMatching(/good:3$/),
+    });
     expect(await answer('good')).toBe('version v2');
   });
 
