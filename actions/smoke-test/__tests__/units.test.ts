@@ -271,11 +271,6 @@ describe('inputs', () => {
     ['no checks', {}, /^checks: no checks given/],
     ['two sources', { url: 'http://x/', checks: '- url: http://x/' }, /^checks, url: given together/],
     [
-      'version without expect-version',
-      { checks: '- url: http://x/\n  version: { header: x-version }' },
-      /version: there is no expect-version/,
-    ],
-    [
       'expect-version without a version source',
       { url: 'http://x/', 'expect-version': 'abc1234' },
       /^expect-version: is set but no check says where/,
@@ -317,6 +312,15 @@ describe('inputs', () => {
     expect(b.url.href).toBe('https://user:pw-secret-1@app.example/version');
     expect(b.expect.version).toMatchObject({ expected: 'abc1234', source: { kind: 'json-path' } });
     expect([b.method, b.body, b.headers['content-type']]).toEqual(['POST', '{"x":1}', 'application/json']);
+  });
+
+  test('version: without expect-version (the same checks in a rollback): no version wait, the check is listed', () => {
+    const plan = getInputs(
+      read({ checks: '- { name: v, url: "http://x/", version: { header: x-version } }' }),
+      tmpdir(),
+    );
+    expect(plan.checks[0]!.expect.version).toBeUndefined();
+    expect(plan.unversioned).toEqual(['v']);
   });
 });
 

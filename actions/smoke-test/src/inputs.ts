@@ -86,6 +86,8 @@ export interface Plan {
   concurrency: number;
   /** Checks that skip certificate verification (a warning each). */
   insecure: string[];
+  /** Checks with `version:` but no expect-version to wait for (they pass on any version). */
+  unversioned: string[];
 }
 
 /** Header values are masked, except those of headers that never carry a credential. */
@@ -206,6 +208,7 @@ function compile(document: ChecksDocument, inputs: Inputs, source: string, works
 
   const checks: Check[] = [];
   const insecure: string[] = [];
+  const unversioned: string[] = [];
   const names = new Set(document.checks.map((c) => c.name).filter(Boolean));
   document.checks.forEach((spec: CheckSpec, index) => {
     const where = `${source}: check ${JSON.stringify(spec.name ?? `#${index + 1}`)}`;
@@ -235,11 +238,6 @@ function compile(document: ChecksDocument, inputs: Inputs, source: string, works
     }
 
     const expectVersion = spec['expect-version'] ?? d['expect-version'] ?? inputs.expectVersion;
-    if (spec.version && !expectVersion) {
-      problems.push(
-        `${where}: version: there is no expect-version to wait for; expected expect-version (input, defaults or check)`,
-      );
-    }
     const e = spec.expect ?? {};
     const toArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
     const expect: Expectations = {
@@ -266,6 +264,8 @@ function compile(document: ChecksDocument, inputs: Inputs, source: string, works
       name = `${method} ${target ? target.pathname : spec.url} #${n}`;
     }
     if (target?.protocol === 'https:' && insecureSkipVerify) insecure.push(name);
+    // One list of checks serves a deploy (with expect-version) and a rollback (no version to wait for).
+    if (spec.version && !expectVersion) unversioned.push(name);
     if (!target) return;
     checks.push({
       name,
@@ -298,5 +298,5 @@ function compile(document: ChecksDocument, inputs: Inputs, source: string, works
     );
   }
   if (problems.length) throw new ConfigurationError(problems);
-  return { checks, initialDelayMs, deadlineMs, concurrency, insecure };
+  return { checks, initialDelayMs, deadlineMs, concurrency, insecure, unversioned };
 }

@@ -25,6 +25,9 @@ function logAttempt(check: Check, record: AttemptRecord, outcome: CheckOutcome):
 
 export async function main(): Promise<void> {
   const plan = getInputs();
+  if (plan.unversioned.length) {
+    core.info(`no expect-version: ${plan.unversioned.join(', ')} pass(es) on any version (version: not checked)`);
+  }
   for (const name of plan.insecure) {
     core.warning(
       `TLS certificate verification is off for check "${name}" (insecure-skip-verify): anyone on the path can answer for it`,
