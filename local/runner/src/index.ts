@@ -79,6 +79,9 @@ function parseArgs(argv: string[]) {
       case '--github-token':
         options.github = { ...options.github, token: value() };
         break;
+      case '--actions-dir':
+        options.actionsDir = value();
+        break;
       case '--run-dir':
         options.runDir = value();
         break;
