@@ -2,51 +2,17 @@
 // - rate-limited (primary rate limit) API requests per hour of waiting, with conditional requests
 //   at the default 15 s interval, against a plain 10 s poll of the comments (the popular action);
 // - time from an approval comment to the step finishing (poll-interval 1 s).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEmulator } from '../local/emulators/github/load.mjs';
 
 const REPO = 'org/example';
 const TOKEN = 'ghs_benchInstallationToken';
 
-/** ctx.runAction when the bench runner gives one, else the same thing here (spawn the bundle). */
-function runner(ctx) {
-  if (typeof ctx.runAction === 'function') return ctx.runAction;
-  return (dir, inputs, env) =>
-    new Promise((resolve) => {
-      const temp = mkdtempSync(join(tmpdir(), 'bench-gate-'));
-      const files = Object.fromEntries(
-        ['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_STATE', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [
-          k,
-          join(temp, k),
-        ]),
-      );
-      for (const f of Object.values(files)) writeFileSync(f, '');
-      const inputEnv = Object.fromEntries(
-        Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, String(v)]),
-      );
-      const started = Date.now();
-      const child = spawn(ctx.node24, [join(dir, 'dist/index.js')], {
-        env: { ...process.env, ...files, ...inputEnv, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let log = '';
-      child.stdout.on('data', (d) => (log += d));
-      child.stderr.on('data', (d) => (log += d));
-      child.on('close', (exitCode) => {
-        rmSync(temp, { recursive: true, force: true });
-        resolve({ exitCode, ms: Date.now() - started, log });
-      });
-    });
-}
-
 export default async function (ctx) {
   const { GitHubEmulator } = await loadEmulator();
   const emulator = new GitHubEmulator();
   await emulator.listen(0);
-  const run = runner(ctx);
+  const run = ctx.runAction;
   const dir = join(ctx.root, 'actions/approve-gate');
   const env = {
     GITHUB_API_URL: emulator.url,

@@ -97,7 +97,7 @@ export default async function (ctx) {
       const state = parseState(readFileSync(result.files.GITHUB_STATE, 'utf8'));
       const child = spawn(ctx.node24, [join(dir, 'dist/post/index.js')], {
         env: {
-          ...process.env,
+          ...ctx.stepEnv(),
           ...stepEnv,
           ...Object.fromEntries(Object.entries(stepInputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
           ...Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])),

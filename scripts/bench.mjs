@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,6 +28,21 @@ const median = async (fn, runs = 7) => {
   return times[Math.floor(times.length / 2)];
 };
 
+/**
+ * A runner step's environment, as test/harness.ts makes it: none of our own action context, no npm_*
+ * variables, and no node_modules/.bin on PATH (npm run puts this repository's Node 24 and pnpm there).
+ */
+function stepEnv() {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(INPUT_|STATE_|GITHUB_|RUNNER_|npm_)/i.test(k)),
+  );
+  if (env.PATH)
+    env.PATH = env.PATH.split(delimiter)
+      .filter((dir) => !/[/\\]node_modules[/\\]\.bin$/.test(dir))
+      .join(delimiter);
+  return env;
+}
+
 /** Spawns a bundle as the runner would, with fresh GITHUB_* files; resolves with exit code, ms, log. */
 function runAction(dir, inputs = {}, env = {}) {
   const temp = mkdtempSync(join(tmpdir(), 'bench-'));
@@ -38,7 +53,7 @@ function runAction(dir, inputs = {}, env = {}) {
       return [name, file];
     }),
   );
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(INPUT_|STATE_|GITHUB_)/.test(k)));
+  const clean = stepEnv();
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, String(v)]));
   const started = performance.now();
   return new Promise((resolve) => {
@@ -53,7 +68,7 @@ function runAction(dir, inputs = {}, env = {}) {
   });
 }
 
-const ctx = { root, node24, median, runAction };
+const ctx = { root, node24, median, runAction, stepEnv };
 const rows = [];
 const bare = await median(() => new Promise((r) => spawn(node24, ['-e', '0']).on('close', r)), 9);
 rows.push({ name: 'node -e 0 (Node 24, baseline)', value: bare.toFixed(1), unit: 'ms' });
