@@ -52,8 +52,42 @@ function pipeline(...args: string[]): { status: number | null; output: string; r
 
 const job = (run: LastRun, pattern: RegExp) => run.jobs.filter((j) => pattern.test(j.key));
 
+/** The example's deploy-manual.yml (workflow_dispatch) through the runner CLI, on the pipeline's checkout. */
+function manual(inputs: Record<string, string>): { status: number | null; output: string } {
+  const state = join(ROOT, '.local/pipeline');
+  const aws = JSON.parse(readFileSync(join(ROOT, '.local/emulators/aws.json'), 'utf8')) as { endpoint: string };
+  const child = spawnSync(
+    NODE24,
+    [
+      join(ROOT, 'local/runner/dist/runner.mjs'),
+      join(state, 'checkout/.github/workflows/deploy-manual.yml'),
+      '--workspace',
+      join(state, 'checkout'),
+      '--event',
+      'workflow_dispatch',
+      '--repository',
+      'org/example',
+      '--actions-dir',
+      join(state, 'actions'),
+      '--aws-endpoint',
+      aws.endpoint,
+      '--run-dir',
+      join(state, 'runs', `manual-${Date.now()}`),
+      ...Object.entries(inputs).flatMap(([k, v]) => ['--input', `${k}=${v}`]),
+    ],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 5 * 60_000 },
+  );
+  return { status: child.status, output: `${child.stdout}\n${child.stderr}` };
+}
+
+async function stagingBackendCommit(): Promise<string> {
+  const response = await fetch('http://127.0.0.1:18080/version', { signal: AbortSignal.timeout(5000) });
+  return ((await response.json()) as { commit: string }).commit;
+}
+
 describe('npm run pipeline (the pipeline workflow through the local runner)', () => {
   let green: LastRun | undefined;
+  let rolledBack: LastRun | undefined;
 
   test(
     'green path: CI, images, staging, approval, production; every service answers the pushed commit',
@@ -108,6 +142,7 @@ describe('npm run pipeline (the pipeline workflow through the local runner)', ()
       expect(run.after['staging/backend']).not.toBe(run.sha);
       expect(run.after['production/backend']).toBe(run.before['production/backend']);
       if (green) expect(run.after['staging/backend']).toBe(green.sha);
+      rolledBack = run;
     },
     PIPELINE_TIMEOUT,
   );
@@ -133,6 +168,27 @@ describe('npm run pipeline (the pipeline workflow through the local runner)', ()
       expect(readFileSync(frontendRollback.logFile, 'utf8')).toContain('nothing to roll back');
       for (const key of Object.keys(run.before)) expect(run.after[key]).toBe(run.before[key]);
       expect(run.after['staging/backend']).not.toBe(run.sha);
+    },
+    PIPELINE_TIMEOUT,
+  );
+
+  test(
+    'the manual workflow (workflow_dispatch): deploy a given version to staging, then roll it back',
+    async () => {
+      // The images of the rolled-back run are in the registry under its commit: deploy that version by hand.
+      const version = rolledBack!.sha;
+      const before = await stagingBackendCommit();
+      expect(before).not.toBe(version);
+      const deployed = manual({ operation: 'deploy', environment: 'staging', version });
+      if (deployed.status !== 0) console.log(deployed.output.slice(-20_000));
+      expect(deployed.status).toBe(0);
+      expect(await stagingBackendCommit()).toBe(version);
+
+      const back = manual({ operation: 'rollback', environment: 'staging' });
+      if (back.status !== 0) console.log(back.output.slice(-20_000));
+      expect(back.status).toBe(0);
+      expect(back.output).toMatch(/rollback \(backend\).*deploy-ecs@v1 success/);
+      expect(await stagingBackendCommit()).toBe(before);
     },
     PIPELINE_TIMEOUT,
   );
