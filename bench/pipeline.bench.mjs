@@ -8,8 +8,8 @@
 // outside any step plus checkout/configure-aws replacements is the runner; the rest of the run
 // (bootstrap) is the suite's own code.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const CATEGORY = [
   [/setup-monorepo/, 'pnpm'],
@@ -30,11 +30,15 @@ export default async function pipelineBench(ctx) {
     },
   );
   const wallMs = Date.now() - started;
-  const runs = join(ctx.root, '.local/pipeline/runs');
-  const latest = readdirSync(runs).sort().pop();
-  const report = JSON.parse(readFileSync(join(runs, latest, 'report.json'), 'utf8'));
+  const last = JSON.parse(readFileSync(join(ctx.root, '.local/pipeline/last-run.json'), 'utf8'));
+  const report = JSON.parse(readFileSync(join(dirname(last.report), 'report.json'), 'utf8'));
   const rows = [
-    { name: 'pipeline: wall time', value: wallMs, unit: 'ms', note: `run ${report.conclusion} (exit ${child.status})` },
+    {
+      name: 'pipeline: wall time',
+      value: wallMs,
+      unit: 'ms',
+      note: `run ${report.conclusion}, ${last.verdict} (exit ${child.status})`,
+    },
     { name: 'pipeline: workflow run', value: report.durationMs, unit: 'ms' },
   ];
   const buckets = { suite: 0, runner: 0, pnpm: 0, docker: 0, prisma: 0, waiting: 0 };
