@@ -57,15 +57,15 @@ export default async function pipelineBench(ctx) {
     }
     buckets.runner += Math.max(0, job.durationMs - inSteps);
   }
-  // Stage (the second level of the job key: pipeline / <stage> / job) wall time: from the first job start to the last job end of the stage.
+  // A stage (pipeline / <stage> / job) lasts from its first job's start to its last job's end.
   for (const stage of new Set(report.jobs.map((j) => j.key.split(' / ')[1]).filter(Boolean))) {
     const jobs = report.jobs.filter((j) => j.key.split(' / ')[1] === stage && j.startedAt);
     if (!jobs.length) continue;
     const first = Math.min(...jobs.map((j) => j.startedAt));
-    const last = Math.max(...jobs.map((j) => j.startedAt + j.durationMs));
+    const end = Math.max(...jobs.map((j) => j.startedAt + j.durationMs));
     rows.push({
       name: `pipeline stage: ${stage}`,
-      value: last - first,
+      value: end - first,
       unit: 'ms',
       note: jobs.map((j) => j.result).join(','),
     });

@@ -176,7 +176,9 @@ describe('npm run pipeline (the pipeline workflow through the local runner)', ()
     'the manual workflow (workflow_dispatch): deploy a given version to staging, then roll it back',
     async () => {
       // The images of the rolled-back run are in the registry under its commit: deploy that version by hand.
-      const version = rolledBack!.sha;
+      if (!rolledBack)
+        throw new Error('this test follows the rollback-path test (its images are the version deployed)');
+      const version = rolledBack.sha;
       const before = await stagingBackendCommit();
       expect(before).not.toBe(version);
       const deployed = manual({ operation: 'deploy', environment: 'staging', version });
