@@ -338,6 +338,11 @@ cmd_down() {
   node "$ROOT/local/emulators/aws/start.mjs" --stop || log "aws emulator: stop failed"
   stop_pid registry "$STATE/registry/registry.pid" docker-registry
   stop_pid dockerd "$STATE/docker/dockerd.pid" dockerd
+  # dockerd leaves mounts (its network namespace) under our state folder; without them .local can be removed.
+  local mount
+  for mount in $(awk -v dir="$STATE/docker/" 'index($2, dir) == 1 { print $2 }' /proc/mounts | sort -r); do
+    pid_alive "$STATE/docker/dockerd.pid" dockerd || umount -l "$mount" 2>/dev/null || log "could not unmount $mount"
+  done
   log "down (state kept in $STATE)"
 }
 
