@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Local infrastructure for deploy-actions: Docker engine, registry, PostgreSQL 15, Node 24 base image.
+# Local infrastructure for deploy-actions: Docker engine, registry, PostgreSQL (15 on Debian bookworm,
+# 16 on Ubuntu 24.04: whichever major the machine has or its apt offers), Node 24 base image.
 # Idempotent: reuses whatever already answers. See local/infra/README.md.
 #
 # Usage: bash local/infra/infra.sh up|down|status
@@ -18,7 +19,15 @@ AWS_ENDPOINT=http://127.0.0.1:$AWS_EMULATOR_PORT
 REGISTRY_URL=http://127.0.0.1:5000
 IMAGE_REPO=deploy-actions/node
 BASE_IMAGE="$REGISTRY/$IMAGE_REPO:24"
-PG_VERSION=15
+# The newest PostgreSQL major installed, else the one the distribution's `postgresql` package
+# depends on (bookworm: 15; ubuntu-latest = 24.04: 16, which has no 15 package).
+pg_major() {
+  local v
+  v=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+  if [[ -n $v ]]; then echo "$v"; return; fi
+  apt-cache show postgresql 2>/dev/null | sed -n 's/^Depends: postgresql-\([0-9][0-9]*\).*/\1/p' | head -1
+}
+PG_VERSION=${PG_VERSION:-$(pg_major)}
 PG_CLUSTER=main
 PG_PORT=5432
 PG_MAX_CONNECTIONS=200
@@ -169,7 +178,8 @@ postgres_up() {
     return 0
   fi
   if ! command -v pg_ctlcluster >/dev/null || [[ ! -d /etc/postgresql/$PG_VERSION/$PG_CLUSTER ]]; then
-    apt_install "postgresql-$PG_VERSION" postgresql
+    apt_install postgresql
+    PG_VERSION=$(pg_major)
   fi
   [[ -d /etc/postgresql/$PG_VERSION/$PG_CLUSTER ]] ||
     die "no PostgreSQL cluster $PG_VERSION/$PG_CLUSTER (create it: pg_createcluster $PG_VERSION $PG_CLUSTER)"
