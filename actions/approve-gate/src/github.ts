@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import type { getOctokit } from '@actions/github';
 import { type Clock, systemClock } from '../../../shared/clock.js';
 import { errorCode } from '../../../shared/errors.js';
-import { isTransientCode, retry } from '../../../shared/retry.js';
+import { isTransientCode, isTransientStatus, parseRetryAfter, retry } from '../../../shared/retry.js';
 import type { IssueComment, Permission } from './decision.js';
 
 type Octokit = ReturnType<typeof getOctokit>;
@@ -38,13 +38,14 @@ export function isRateLimited(e: unknown): 'secondary' | 'primary' | undefined {
 
 export const isRetryableApiError = (e: unknown): boolean => {
   const status = statusOf(e);
-  if (status !== undefined) return status >= 500 || status === 408 || isRateLimited(e) !== undefined;
+  if (status !== undefined) return isTransientStatus(status) || isRateLimited(e) !== undefined;
   return isTransientCode(errorCode(e));
 };
 
+/** Retry-After (seconds or an HTTP date), else GitHub's rate-limit reset, else its one-minute rule. */
 export function retryAfterMs(e: unknown, now = Date.now()): number | undefined {
-  const after = headerOf(e, 'retry-after');
-  if (after && /^\d+$/.test(after)) return Number(after) * 1000;
+  const after = parseRetryAfter(headerOf(e, 'retry-after'), now);
+  if (after !== undefined) return after;
   if (isRateLimited(e) === 'primary') {
     const reset = Number(headerOf(e, 'x-ratelimit-reset'));
     if (reset) return Math.max(1000, reset * 1000 - now + 1000);
