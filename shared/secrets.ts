@@ -23,16 +23,30 @@ export function registerSecret(value: string | undefined | null): void {
   }
 }
 
-/** Masks a URL's credentials (user info password, and token-like query values) and the URL itself. */
+/**
+ * Query keys that carry credentials. `auth` covers `auth=`, `oauth_token=`, `authorization=`
+ * (smoke-test's check URLs carried these; the narrower rule missed them).
+ */
+const CREDENTIAL_KEY = /pass|secret|token|key|signature|credential|auth/i;
+
+/** Masks a URL's credentials only (the user-info password, credential-like query values): the rest stays readable. */
+export function registerUrlCredentials(target: URL): void {
+  registerSecret(target.password);
+  try {
+    registerSecret(decodeURIComponent(target.password));
+  } catch {
+    // A malformed escape: the raw form is masked already.
+  }
+  for (const [key, value] of target.searchParams) {
+    if (CREDENTIAL_KEY.test(key)) registerSecret(value);
+  }
+}
+
+/** Masks a URL's credentials and the URL itself (a connection string is a secret as a whole). */
 export function registerSecretUrl(raw: string): void {
   registerSecret(raw);
   try {
-    const url = new URL(raw);
-    registerSecret(decodeURIComponent(url.password));
-    registerSecret(url.password);
-    for (const [key, value] of url.searchParams) {
-      if (/pass|secret|token|key|signature|credential/i.test(key)) registerSecret(value);
-    }
+    registerUrlCredentials(new URL(raw));
   } catch {
     // Not a URL: the whole value is already masked.
   }
@@ -54,7 +68,7 @@ export function displayUrl(raw: string | URL): string {
     const url = new URL(String(raw));
     if (url.password) url.password = '***';
     for (const key of [...url.searchParams.keys()]) {
-      if (/pass|secret|token|key|signature|credential/i.test(key)) url.searchParams.set(key, '***');
+      if (CREDENTIAL_KEY.test(key)) url.searchParams.set(key, '***');
     }
     return redact(url.toString());
   } catch {

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { displayUrl, forgetSecrets, redact, registerSecret, registerSecretUrl } from '../secrets.js';
+import {
+  displayUrl,
+  forgetSecrets,
+  redact,
+  registerSecret,
+  registerSecretUrl,
+  registerUrlCredentials,
+} from '../secrets.js';
 
 /** Captures what the step writes to stdout (where ::add-mask:: commands go). */
 function captureStdout(fn: () => void): string {
@@ -45,6 +52,19 @@ describe('secret masking', () => {
   test('token-like query parameters are secrets too', () => {
     captureStdout(() => registerSecretUrl('https://hooks.example.com/x?token=abcdef123&mode=1'));
     expect(redact('got abcdef123')).toBe('got ***');
+  });
+
+  test.each([
+    ['https://u:pw-12345@api.example.com/health', 'pw-12345'],
+    ['https://api.example.com/health?auth=abc-9876', 'abc-9876'],
+    ['https://api.example.com/health?oauth_token=ot-5555', 'ot-5555'],
+    ['https://api.example.com/health?api_key=k-4444', 'k-4444'],
+  ])('registerUrlCredentials(%s) masks %s and leaves the rest of the URL readable', (raw, secret) => {
+    const out = captureStdout(() => registerUrlCredentials(new URL(raw)));
+    expect(out).toContain(`::add-mask::${secret}`);
+    expect(redact(raw)).not.toContain(secret);
+    expect(redact(raw)).toContain('api.example.com/health');
+    expect(displayUrl(raw)).not.toContain(secret);
   });
 
   test('ignores empty and very short values (they would mask ordinary text)', () => {

@@ -7,6 +7,7 @@ import {
   duration,
   type Field,
   InputProblem,
+  inputName,
   integer,
   keyValues,
   parseInputs,
@@ -15,7 +16,7 @@ import {
   url,
   yaml,
 } from '../../../shared/inputs.js';
-import { registerSecret } from '../../../shared/secrets.js';
+import { registerSecret, registerUrlCredentials } from '../../../shared/secrets.js';
 import { type CheckSpec, type ChecksDocument, type Defaults, documentSchema } from './config.js';
 import type { Check } from './engine.js';
 import { type Expectations, parseJsonPath, parseStatusSet, type StatusSet, type VersionSource } from './expect.js';
@@ -54,29 +55,17 @@ export const spec = {
   headers: keyValues({ keyPattern: /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/ }),
   expectVersion: string(),
   versionFrom: versionFrom as Field<VersionSource | undefined>,
-  initialDelay: duration({ min: 0, max: 3_600_000 }),
-  interval: duration({ min: 1, max: 600_000 }),
-  maxInterval: duration({ min: 1, max: 3_600_000 }),
-  timeout: duration({ min: 1, max: 600_000 }),
-  deadline: duration({ min: 1, max: 6 * 3_600_000 }),
-  consecutiveSuccesses: integer({ min: 1, max: 100 }),
-  failureLimit: integer({ min: 0, max: 1000 }),
-  concurrency: integer({ min: 1, max: 100 }),
+  initialDelay: duration({ default: 0, min: 0, max: 3_600_000 }),
+  interval: duration({ default: 2_000, min: 1, max: 600_000 }),
+  maxInterval: duration({ default: 15_000, min: 1, max: 3_600_000 }),
+  timeout: duration({ default: 10_000, min: 1, max: 600_000 }),
+  deadline: duration({ default: 300_000, min: 1, max: 6 * 3_600_000 }),
+  consecutiveSuccesses: integer({ default: 1, min: 1, max: 100 }),
+  failureLimit: integer({ default: 5, min: 0, max: 1000 }),
+  concurrency: integer({ default: 20, min: 1, max: 100 }),
   caFile: string(),
-  insecureSkipVerify: boolean(),
-  minCertDays: integer({ min: 0, max: 3650 }),
-};
-
-export const BUILT_IN = {
-  initialDelay: 0,
-  interval: 2_000,
-  maxInterval: 15_000,
-  timeout: 10_000,
-  deadline: 300_000,
-  consecutiveSuccesses: 1,
-  failureLimit: 5,
-  concurrency: 20,
-  minCertDays: 0,
+  insecureSkipVerify: boolean({ default: false }),
+  minCertDays: integer({ default: 0, min: 0, max: 3650 }),
 };
 
 export interface Plan {
@@ -109,31 +98,20 @@ export function maskHeaders(headers: Record<string, string>): void {
   }
 }
 
-/** Masks a URL's password and credential-like query values (the rest of the URL stays readable). */
-export function maskUrl(target: URL): void {
-  if (target.password) {
-    registerSecret(target.password);
-    registerSecret(decodeURIComponent(target.password));
-  }
-  for (const [key, value] of target.searchParams) {
-    if (/pass|secret|token|key|signature|credential|auth/i.test(key)) registerSecret(value);
-  }
-}
-
 type Inputs = ReturnType<typeof parseInputs<typeof spec>>;
 
 export function getInputs(read?: ReadInput, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()): Plan {
   const inputs = parseInputs(spec, read);
   // Mask first: the common headers and URL credentials, before anything can print them.
   maskHeaders(inputs.headers);
-  if (inputs.url) maskUrl(inputs.url);
+  if (inputs.url) registerUrlCredentials(inputs.url);
 
   const given = (['checks', 'checksFile', 'url'] as const).filter((key) => inputs[key] !== undefined);
   if (given.length !== 1) {
     throw new ConfigurationError(
       given.length === 0
         ? 'checks: no checks given; expected one of checks (YAML), checks-file or url'
-        : `${given.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', ')}: given together; expected exactly one of checks, checks-file, url`,
+        : `${given.map(inputName).join(', ')}: given together; expected exactly one of checks, checks-file, url`,
     );
   }
 
@@ -176,12 +154,13 @@ const CERT = /-----BEGIN CERTIFICATE-----/;
 function compile(document: ChecksDocument, inputs: Inputs, source: string, workspace: string): Plan {
   const problems: string[] = [];
   const d: Defaults = document.defaults;
-  const pick = <T>(check: T | undefined, fromDefaults: T | undefined, fromInput: T | undefined, builtIn: T): T =>
-    check ?? fromDefaults ?? fromInput ?? builtIn;
+  // A check's own setting, else the document's defaults:, else the input (whose default is in the spec).
+  const pick = <T>(check: T | undefined, fromDefaults: T | undefined, fromInput: T): T =>
+    check ?? fromDefaults ?? fromInput;
 
-  const initialDelayMs = pick(undefined, d['initial-delay'], inputs.initialDelay, BUILT_IN.initialDelay);
-  const deadlineMs = pick(undefined, d.deadline, inputs.deadline, BUILT_IN.deadline);
-  const concurrency = pick(undefined, d.concurrency, inputs.concurrency, BUILT_IN.concurrency);
+  const initialDelayMs = pick(undefined, d['initial-delay'], inputs.initialDelay);
+  const deadlineMs = pick(undefined, d.deadline, inputs.deadline);
+  const concurrency = pick(undefined, d.concurrency, inputs.concurrency);
   if (deadlineMs <= initialDelayMs) {
     const name = d.deadline !== undefined ? `${source}: defaults.deadline` : 'deadline';
     problems.push(
@@ -224,7 +203,7 @@ function compile(document: ChecksDocument, inputs: Inputs, source: string, works
       problems.push(`${where}: url: protocol ${target.protocol} is not supported; expected http or https`);
       target = undefined;
     }
-    if (target) maskUrl(target);
+    if (target) registerUrlCredentials(target);
     const headers = { ...inputs.headers, ...(d.headers ?? {}), ...(spec.headers ?? {}) };
     maskHeaders(headers);
     const method = spec.method ?? (spec.body !== undefined ? 'POST' : 'GET');
@@ -253,12 +232,7 @@ function compile(document: ChecksDocument, inputs: Inputs, source: string, works
     const caFile = spec['ca-file'] ?? d['ca-file'] ?? inputs.caFile;
     const caWhere = spec['ca-file'] ? `${where}: ca-file` : d['ca-file'] ? `${source}: defaults.ca-file` : 'ca-file';
     const ca = caFile ? readCa(caFile, caWhere) : undefined;
-    const insecureSkipVerify = pick(
-      spec['insecure-skip-verify'],
-      d['insecure-skip-verify'],
-      inputs.insecureSkipVerify,
-      false,
-    );
+    const insecureSkipVerify = pick(spec['insecure-skip-verify'], d['insecure-skip-verify'], inputs.insecureSkipVerify);
     let name = spec.name ?? `${method} ${target ? target.pathname : spec.url}`;
     for (let n = 2; !spec.name && (names.has(name) || checks.some((c) => c.name === name)); n++) {
       name = `${method} ${target ? target.pathname : spec.url} #${n}`;
@@ -273,19 +247,18 @@ function compile(document: ChecksDocument, inputs: Inputs, source: string, works
       method,
       headers,
       body,
-      timeoutMs: pick(spec.timeout, d.timeout, inputs.timeout, BUILT_IN.timeout),
-      intervalMs: pick(spec.interval, d.interval, inputs.interval, BUILT_IN.interval),
-      maxIntervalMs: pick(spec['max-interval'], d['max-interval'], inputs.maxInterval, BUILT_IN.maxInterval),
+      timeoutMs: pick(spec.timeout, d.timeout, inputs.timeout),
+      intervalMs: pick(spec.interval, d.interval, inputs.interval),
+      maxIntervalMs: pick(spec['max-interval'], d['max-interval'], inputs.maxInterval),
       consecutiveSuccesses: pick(
         spec['consecutive-successes'],
         d['consecutive-successes'],
         inputs.consecutiveSuccesses,
-        BUILT_IN.consecutiveSuccesses,
       ),
-      failureLimit: pick(spec['failure-limit'], d['failure-limit'], inputs.failureLimit, BUILT_IN.failureLimit),
+      failureLimit: pick(spec['failure-limit'], d['failure-limit'], inputs.failureLimit),
       ca: ca ? [...rootCertificates, ca].join('\n') : undefined,
       insecureSkipVerify,
-      minCertDays: pick(spec['min-cert-days'], d['min-cert-days'], inputs.minCertDays, BUILT_IN.minCertDays),
+      minCertDays: pick(spec['min-cert-days'], d['min-cert-days'], inputs.minCertDays),
       expect,
     });
   });
