@@ -461,7 +461,7 @@ if (breakMode && result) {
   const failedAsExpected = result.conclusion === 'failure';
   const job = (re) => result.jobs.find((j) => re.test(j.key));
   let expected = false;
-  // The rollback jobs end with a deliberate failing step (the deploy failed); their deploy-ecs step must succeed.
+  // Every service's rollback job (its deploy-ecs step) must succeed; deploy.yml's verdict job fails the run.
   const rollbacks = result.jobs.filter((j) => /staging \/ rollback/.test(j.key) && j.steps.length);
   const rolledBack = (j) => j.steps.some((s) => /deploy-ecs/.test(s.uses ?? '') && s.conclusion === 'success');
   const everyServiceRolledBack = rollbacks.length === SERVICES.length && rollbacks.every(rolledBack);

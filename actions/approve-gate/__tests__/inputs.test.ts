@@ -48,6 +48,8 @@ test.each([
   [{ approvers: '-bad-' }, 'is not a valid GitHub login'],
   [{ approvers: 'alice', timeout: '0s' }, 'timeout: 0s is out of range'],
   [{ approvers: 'alice', timeout: '6d' }, 'timeout: 6d is out of range'],
+  // a hosted runner cancels the job at 6 h, so the wait must end before it as timed-out
+  [{ approvers: 'alice', timeout: '6h' }, 'timeout: 6h is out of range'],
   [{ approvers: 'alice', timeout: '10s', 'poll-interval': '10s' }, 'poll-interval: is not shorter than the timeout'],
   [{ approvers: 'org/sre', 'group-quorum': 'org/sre=zero' }, 'group-quorum: org/sre=zero is not a count'],
   [{ approvers: 'alice', title: 'Deploy {{ env }}' }, 'title: unknown placeholder {{ env }}'],

@@ -108,7 +108,9 @@ export function getInputs(read?: ReadInput, env: NodeJS.ProcessEnv = process.env
       lintFindings: text(),
       smokeResults: text(),
       labels: list({ default: ['deployment-approval'] }),
-      timeout: duration({ default: 3_600_000, min: 1000, max: 5 * 86_400_000 }),
+      // At most 5h50m: a job on a GitHub-hosted runner is cancelled at 6 hours (Usage limits), and a
+      // wait past that would end as a cancelled job instead of a timed-out decision.
+      timeout: duration({ default: 3_600_000, min: 1000, max: 350 * 60_000 }),
       pollInterval: duration({ default: 15_000, min: 100, max: 600_000 }),
       failOnRejection: boolean({ default: true }),
     },
