@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { setOutput } from '../../../shared/action.js';
+import { ActionFailed, setOutput } from '../../../shared/action.js';
 import { systemClock } from '../../../shared/clock.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { group } from '../../../shared/log.js';
@@ -137,7 +137,9 @@ export async function main(): Promise<void> {
   });
 
   if (outcome.decision !== 'approved' && inputs.failOnRejection) {
-    core.setFailed(`Deployment to ${inputs.environment} was not approved: ${decisionText.replace(/\*\*/g, '')}`);
+    throw new ActionFailed(
+      `Deployment to ${inputs.environment} was not approved: ${decisionText.replace(/\*\*/g, '')}`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { setOutput } from '../../../shared/action.js';
+import { ActionFailed, setOutput } from '../../../shared/action.js';
 import { systemClock } from '../../../shared/clock.js';
 import { group } from '../../../shared/log.js';
 import { displayUrl, redact } from '../../../shared/secrets.js';
@@ -95,7 +95,7 @@ export async function main(): Promise<void> {
   await writeSummary((summary) => summaryMarkdown(summary, report, passed, elapsedMs));
   if (!passed) {
     const failed = report.filter((r) => r.result === 'failed').map((r) => `"${r.name}"`);
-    core.setFailed(
+    throw new ActionFailed(
       redact(`smoke test failed: ${failed.join(', ')} (${report.length} check${report.length === 1 ? '' : 's'})`),
     );
   } else {
