@@ -1,5 +1,5 @@
-import * as core from '@actions/core';
 import * as actionsExec from '@actions/exec';
+import { info } from './log.js';
 import { redact } from './secrets.js';
 
 export interface ExecOptions {
@@ -40,7 +40,8 @@ export const lastLines = (text: string, count: number): string =>
 export async function exec(program: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
   const stream = options.stream ?? true;
   const display = redact([program, ...args].join(' '));
-  core.info(`[command]${display}`);
+  // Through the safe log path: an argument holding a newline and `::stop-commands::` stays inert.
+  info(`[command]${display}`);
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   const env = options.env
@@ -59,8 +60,8 @@ export async function exec(program: string, args: string[], options: ExecOptions
       listeners: {
         stdout: (data) => stdout.push(data),
         stderr: (data) => stderr.push(data),
-        stdline: (line) => stream && core.info(redact(line)),
-        errline: (line) => stream && core.info(redact(line)),
+        stdline: (line) => stream && info(line),
+        errline: (line) => stream && info(line),
       },
     });
   } catch (error) {

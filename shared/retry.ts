@@ -1,6 +1,6 @@
-import * as core from '@actions/core';
 import { type Clock, systemClock } from './clock.js';
 import { errorMessage } from './errors.js';
+import { info } from './log.js';
 
 export interface RetryOptions {
   /** What is being tried, for log lines: `push backend: attempt 2 of 5 failed: ...`. */
@@ -52,9 +52,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       if (deadline !== undefined && clock.now() + delayMs > deadline) throw error;
       if (options.onRetry) options.onRetry({ attempt, delayMs, error });
       else
-        core.info(
-          `${label}: attempt ${attempt} of ${attempts} failed (${errorMessage(error)}); retrying in ${delayMs}ms`,
-        );
+        info(`${label}: attempt ${attempt} of ${attempts} failed (${errorMessage(error)}); retrying in ${delayMs}ms`);
       await clock.sleep(delayMs);
     }
   }

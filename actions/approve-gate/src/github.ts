@@ -7,6 +7,7 @@ import * as core from '@actions/core';
 import type { getOctokit } from '@actions/github';
 import { type Clock, systemClock } from '../../../shared/clock.js';
 import { errorCode } from '../../../shared/errors.js';
+import { info } from '../../../shared/log.js';
 import { isTransientCode, isTransientStatus, parseRetryAfter, retry } from '../../../shared/retry.js';
 import type { IssueComment, Permission } from './decision.js';
 
@@ -130,7 +131,7 @@ export function createGateApi(
           counters.retries++;
           const kind = isRateLimited(error);
           const what = kind ? `${kind} rate limit` : `${statusOf(error) ?? errorCode(error) ?? 'error'}`;
-          core.info(`${label}: ${what} (attempt ${attempt}); retrying in ${Math.round(delayMs / 100) / 10}s`);
+          info(`${label}: ${what} (attempt ${attempt}); retrying in ${Math.round(delayMs / 100) / 10}s`);
         },
       },
     );

@@ -1,8 +1,7 @@
-import * as core from '@actions/core';
 import { ActionFailed, setOutput } from '../../../shared/action.js';
 import { systemClock } from '../../../shared/clock.js';
 import { formatDuration } from '../../../shared/duration.js';
-import { group } from '../../../shared/log.js';
+import { group, info, infoLines } from '../../../shared/log.js';
 import { runUrl, table, writeSummary } from '../../../shared/summary.js';
 import type { Vote } from './decision.js';
 import { createGateApi } from './github.js';
@@ -25,7 +24,7 @@ export async function main(): Promise<void> {
   if (inputs.approvers.teams.length) {
     await group('Check the approver teams', async () => {
       for (const team of inputs.approvers.teams) await api.checkTeam(team);
-      core.info(`teams readable: ${inputs.approvers.teams.join(', ')}`);
+      info(`teams readable: ${inputs.approvers.teams.join(', ')}`);
     });
   }
 
@@ -62,7 +61,7 @@ export async function main(): Promise<void> {
       assignees: inputs.approvers.users.filter((u) => !excluded.includes(u)),
       labels: inputs.labels,
     });
-    core.info(`Approval request: ${created.url}`);
+    info(`Approval request: ${created.url}`);
     return created;
   });
   setOutput('issue-url', issue.url);
@@ -93,13 +92,13 @@ export async function main(): Promise<void> {
   const decisionText = describe(outcome, inputs);
   await group('Close the approval request', async () => {
     if ('closedBy' in outcome && outcome.closedBy !== undefined) {
-      core.info('The issue was closed by hand; leaving it closed');
+      info('The issue was closed by hand; leaving it closed');
     } else {
       await api.comment(decisionText);
       await api.close(outcome.decision === 'approved' ? 'completed' : 'not_planned');
     }
     const c = api.counters;
-    core.info(
+    info(
       `GitHub API: ${c.requests} requests, ${c.notModified} answered 304 (free), ${c.rateLimited} rate-limited, ${c.retries} retries`,
     );
   });
@@ -108,7 +107,7 @@ export async function main(): Promise<void> {
   setOutput('decision', outcome.decision);
   setOutput('approvers', approvers);
   setOutput('denied-by', outcome.decision === 'denied' && outcome.denial ? voteJson(outcome.denial) : '');
-  core.info(decisionText.replace(/\*\*/g, ''));
+  infoLines(decisionText.replace(/\*\*/g, ''));
 
   await writeSummary((summary) => {
     summary.addHeading(`Approval gate: ${outcome.decision}`, 2);

@@ -1,7 +1,7 @@
 /** Waiting for a decision: poll (conditionally), re-check eligibility at decision time, decide. */
-import * as core from '@actions/core';
 import type { Clock } from '../../../shared/clock.js';
 import { errorMessage } from '../../../shared/errors.js';
+import { info } from '../../../shared/log.js';
 import {
   candidateVotes,
   type Eligibility,
@@ -73,7 +73,7 @@ export interface WaitOptions {
 
 export async function waitForDecision(options: WaitOptions): Promise<Outcome> {
   const { api, clock } = options;
-  const log = options.log ?? ((line: string) => core.info(line));
+  const log = options.log ?? ((line: string) => info(line));
   let last: Tally = { decision: 'pending', approvals: [], ignored: [], missing: [] };
   const reported = new Set<string>();
   let polls = 0;

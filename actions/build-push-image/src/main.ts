@@ -7,7 +7,7 @@ import type { Clock } from '../../../shared/clock.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { ConfigurationError, errorMessage } from '../../../shared/errors.js';
 import { type ExecError, exec, succeeds } from '../../../shared/exec.js';
-import { group } from '../../../shared/log.js';
+import { group, info } from '../../../shared/log.js';
 import { redact } from '../../../shared/secrets.js';
 import { runUrl, table, writeSummary } from '../../../shared/summary.js';
 import { contentHash, contentTag } from './contenthash.js';
@@ -94,8 +94,8 @@ export async function main(): Promise<void> {
       });
       const chTag = contentTag(hash, service.tagPrefix);
       const labels = ociLabels(event, derived, { title: service.name, created, extra: inputs.labels });
-      core.info(`${service.name}: ${service.repository.name}, content tag ${chTag}`);
-      for (const tag of derived.tags) core.info(`  ${tag} (${derived.reasons[tag]})`);
+      info(`${service.name}: ${service.repository.name}, content tag ${chTag}`);
+      for (const tag of derived.tags) info(`  ${tag} (${derived.reasons[tag]})`);
       return { service, tags: derived.tags, chTag, labels };
     }),
   );
@@ -111,7 +111,7 @@ export async function main(): Promise<void> {
       : undefined,
   ].filter((p): p is string => !!p);
   if (!buildx && needsBuildx.length) throw new ConfigurationError(needsBuildx);
-  core.info(`builder: ${buildx ? 'docker buildx build' : 'docker build (classic builder) + docker push'}`);
+  info(`builder: ${buildx ? 'docker buildx build' : 'docker build (classic builder) + docker push'}`);
 
   const temp = process.env.RUNNER_TEMP || tmpdir();
   mkdirSync(temp, { recursive: true });
@@ -179,9 +179,9 @@ async function logIn(inputs: Inputs, env: Record<string, string>): Promise<Map<s
   for (const login of logins) {
     await dockerLogin(login, { env, attempts: inputs.retryAttempts, baseDelayMs: inputs.retryBaseDelay });
     credentials.set(login.registry, { username: login.username, password: login.password });
-    core.info(`logged in to ${login.registry} as ${login.username}`);
+    info(`logged in to ${login.registry} as ${login.username}`);
   }
-  if (!logins.length) core.info('no registry login asked for (anonymous, or the runner is already logged in)');
+  if (!logins.length) info('no registry login asked for (anonymous, or the runner is already logged in)');
   core.saveState('registries', JSON.stringify(logins.map((l) => l.registry)));
   return credentials;
 }
@@ -218,14 +218,14 @@ async function buildService(
     if (inputs.push && inputs.skipExisting) {
       const existing = await registry.manifest(chTag);
       if (existing) {
-        core.info(
+        info(
           `${service.name}: ${repo}:${chTag} exists (${existing.digest}): build skipped, adding ${tags.length} tag(s) through the registry API`,
         );
         for (const tag of tags) await registry.tag(tag, existing);
         Object.assign(result, { status: 'reused', digest: existing.digest, size: manifestSize(existing) });
         return result;
       }
-      core.info(`${service.name}: ${repo}:${chTag} does not exist yet: building`);
+      info(`${service.name}: ${repo}:${chTag} does not exist yet: building`);
     }
     const plan: BuildPlan = {
       service: service.name,
@@ -246,7 +246,7 @@ async function buildService(
       metadataFile: join(context.workDir, `${service.name}.metadata.json`),
     };
     if (inputs.cache !== 'none' && !context.buildx) {
-      core.info(`${service.name}: cache ${inputs.cache} needs buildx; the classic builder uses the local layer cache`);
+      info(`${service.name}: cache ${inputs.cache} needs buildx; the classic builder uses the local layer cache`);
     }
     const secretValues = Object.fromEntries(Object.values(inputs.buildSecrets).map((v, i) => [secretEnv(i), v]));
     const env = { ...context.env, ...secretValues };
@@ -307,7 +307,7 @@ async function buildService(
       digest = id;
     }
     Object.assign(result, { status: 'built', digest });
-    core.info(`${service.name}: built and ${inputs.push ? 'pushed' : 'kept locally'} ${digest}`);
+    info(`${service.name}: built and ${inputs.push ? 'pushed' : 'kept locally'} ${digest}`);
     return result;
   } catch (error) {
     result.error = redact(errorMessage(error));

@@ -3,23 +3,24 @@ import * as core from '@actions/core';
 import { runAction } from '../../../shared/action.js';
 import { errorMessage } from '../../../shared/errors.js';
 import { exec } from '../../../shared/exec.js';
+import { info } from '../../../shared/log.js';
 
 /** Logs out of every registry the main step logged in to and removes its docker configuration. */
 await runAction(async () => {
   const dockerConfig = core.getState('docker-config');
   if (!dockerConfig || !existsSync(dockerConfig)) {
-    core.info('nothing to clean up');
+    info('nothing to clean up');
     return;
   }
   const registries = JSON.parse(core.getState('registries') || '[]') as string[];
   for (const registry of registries) {
     try {
       await exec('docker', ['logout', registry], { env: { DOCKER_CONFIG: dockerConfig }, stream: false });
-      core.info(`logged out of ${registry}`);
+      info(`logged out of ${registry}`);
     } catch (error) {
       core.warning(`docker logout ${registry}: ${errorMessage(error)}`);
     }
   }
   rmSync(dockerConfig, { recursive: true, force: true });
-  core.info(`removed the docker configuration ${dockerConfig}`);
+  info(`removed the docker configuration ${dockerConfig}`);
 });

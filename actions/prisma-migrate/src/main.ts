@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { setOutput } from '../../../shared/action.js';
 import { type Clock, systemClock } from '../../../shared/clock.js';
 import { formatDuration } from '../../../shared/duration.js';
-import { group } from '../../../shared/log.js';
+import { group, info } from '../../../shared/log.js';
 import { displayUrl, registerSecretUrl } from '../../../shared/secrets.js';
 import { backupDatabase } from './backup.js';
 import { DatabaseError, markResolved, readState, where } from './database.js';
@@ -37,7 +37,7 @@ export async function main(clock: Clock = systemClock): Promise<void> {
       ),
     ));
   registerSecretUrl(url.toString());
-  core.info(`database: ${displayUrl(url)}`);
+  info(`database: ${displayUrl(url)}`);
 
   const run: PrismaRun = {
     program,
@@ -81,7 +81,7 @@ export async function main(clock: Clock = systemClock): Promise<void> {
 
   const findings = await group('Lint: destructive changes in pending migrations', async () => {
     const found = lintMigrations(preflight.pending);
-    if (!found.length) core.info(`no destructive change in ${preflight.pending.length} pending migration(s)`);
+    if (!found.length) info(`no destructive change in ${preflight.pending.length} pending migration(s)`);
     return found;
   });
   report.findings = findings;
@@ -110,7 +110,7 @@ export async function main(clock: Clock = systemClock): Promise<void> {
     throw new Error(problems.join('\n'));
   }
   if (inputs.mode === 'plan' || preflight.pending.length === 0) {
-    if (inputs.mode === 'deploy') core.info('nothing to apply: the database is up to date');
+    if (inputs.mode === 'deploy') info('nothing to apply: the database is up to date');
     await finish(statusOf(preflight));
     return;
   }
@@ -118,9 +118,7 @@ export async function main(clock: Clock = systemClock): Promise<void> {
   if (inputs.backup) {
     const backup = await group('Backup: pg_dump before applying', async () => {
       const result = await backupDatabase(url, inputs.backupDir);
-      core.info(
-        `backup written to ${result.path} (${result.bytes} bytes, pg_dump custom format; restore with pg_restore)`,
-      );
+      info(`backup written to ${result.path} (${result.bytes} bytes, pg_dump custom format; restore with pg_restore)`);
       return result;
     });
     report.backupPath = backup.path;
@@ -136,7 +134,7 @@ export async function main(clock: Clock = systemClock): Promise<void> {
         lockTimeoutMs: inputs.lockTimeout,
         clock,
         onLockWait: (attempt, delayMs) =>
-          core.info(
+          info(
             `another deployment holds Prisma's migration lock (P1002, attempt ${attempt}); retrying in ${formatDuration(delayMs)} (lock-timeout ${formatDuration(inputs.lockTimeout)})`,
           ),
       });
@@ -157,10 +155,9 @@ export async function main(clock: Clock = systemClock): Promise<void> {
     const row = rows?.find((r) => r.migration_name === name && r.finished_at && !r.rolled_back_at);
     return { name, ms: row?.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : undefined };
   });
-  for (const m of report.applied)
-    core.info(`applied ${m.name}${m.ms === undefined ? '' : ` in ${formatDuration(m.ms)}`}`);
+  for (const m of report.applied) info(`applied ${m.name}${m.ms === undefined ? '' : ` in ${formatDuration(m.ms)}`}`);
   if (!deployError && !mine.length && preflight.pending.length) {
-    core.info('nothing left to apply: another deployment applied the pending migrations first');
+    info('nothing left to apply: another deployment applied the pending migrations first');
   }
   report.after = after;
   setOutput('applied', report.applied);
@@ -189,12 +186,12 @@ export async function main(clock: Clock = systemClock): Promise<void> {
 }
 
 function logPreflight(p: Preflight, localCount: number): void {
-  core.info(
+  info(
     `${localCount} local migration(s); ${p.fresh ? 'fresh database (no _prisma_migrations table)' : `${p.applied.length} applied`}; ${p.pending.length} pending`,
   );
-  for (const m of p.pending) core.info(`pending: ${m.name}`);
-  for (const f of p.failed) core.info(`FAILED: ${f.name} (started ${f.startedAt.toISOString()})`);
-  for (const m of p.modified) core.info(`MODIFIED after it was applied: ${m.name}`);
+  for (const m of p.pending) info(`pending: ${m.name}`);
+  for (const f of p.failed) info(`FAILED: ${f.name} (started ${f.startedAt.toISOString()})`);
+  for (const m of p.modified) info(`MODIFIED after it was applied: ${m.name}`);
   for (const name of p.missing)
     core.warning(
       `migration ${name} is applied in the database but missing from the migrations folder (deploying an older revision?)`,

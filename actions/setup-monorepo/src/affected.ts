@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import * as core from '@actions/core';
 import { parse as parseYaml } from 'yaml';
 import { exec } from '../../../shared/exec.js';
+import { info } from '../../../shared/log.js';
 import type { EventPayload } from './keys.js';
 
 export interface WorkspacePackage {
@@ -132,7 +132,7 @@ export async function ensureBase(cwd: string, base: string, mergeBase: boolean, 
   const ref = base.startsWith('origin/') ? base.slice('origin/'.length) : undefined;
   const fetchArgs = ref ? [`+refs/heads/${ref}:refs/remotes/origin/${ref}`] : [base];
   if (!(await has(base))) {
-    core.info(`fetching the base ${base} (depth ${depth})`);
+    info(`fetching the base ${base} (depth ${depth})`);
     await git(cwd, ['fetch', '--no-tags', `--depth=${depth}`, 'origin', ...fetchArgs]);
     if (!(await has(base))) throw new Error(`the base ${base} could not be fetched from origin`);
   }
@@ -142,7 +142,7 @@ export async function ensureBase(cwd: string, base: string, mergeBase: boolean, 
     const found = await git(cwd, ['merge-base', baseSha, head]);
     if (found.exitCode === 0) return found.stdout.trim();
     if ((await git(cwd, ['rev-parse', '--is-shallow-repository'])).stdout.trim() !== 'true') break;
-    core.info(`no merge base of ${baseSha.slice(0, 12)} and HEAD yet: deepening the clone by ${depth}`);
+    info(`no merge base of ${baseSha.slice(0, 12)} and HEAD yet: deepening the clone by ${depth}`);
     await git(cwd, ['fetch', '--no-tags', `--deepen=${depth}`, 'origin', baseSha, head]);
   }
   throw new Error(`no common history between ${base} and HEAD, even after deepening the clone`);

@@ -17,6 +17,7 @@ import { dirname, join, relative } from 'node:path';
 import * as core from '@actions/core';
 import { errorMessage } from '../../../shared/errors.js';
 import { exec } from '../../../shared/exec.js';
+import { info } from '../../../shared/log.js';
 import type { CacheSpec } from './keys.js';
 
 export interface Restored {
@@ -155,7 +156,7 @@ export class LocalBackend implements CacheBackend {
         restored++;
       }
       if (!restored) {
-        core.info(`local cache: ${meta.key} holds none of ${spec.paths.join(', ')}; treated as a miss`);
+        info(`local cache: ${meta.key} holds none of ${spec.paths.join(', ')}; treated as a miss`);
         return undefined;
       }
       const now = new Date();
@@ -202,7 +203,7 @@ export class LocalBackend implements CacheBackend {
         rmSync(join(this.entries, meta.file), { force: true });
         total -= meta.size;
         evicted.push(meta.key);
-        core.info(`local cache: evicted ${meta.key} (${(meta.size / 1048576).toFixed(1)} MB, least recently used)`);
+        info(`local cache: evicted ${meta.key} (${(meta.size / 1048576).toFixed(1)} MB, least recently used)`);
       } catch (error) {
         core.warning(`local cache: could not evict ${meta.key}: ${errorMessage(error)}`);
       }

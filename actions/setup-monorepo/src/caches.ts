@@ -2,6 +2,7 @@ import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { errorMessage } from '../../../shared/errors.js';
+import { info } from '../../../shared/log.js';
 import { type CacheBackend, GitHubBackend, LocalBackend } from './backends.js';
 import type { CacheId, CacheSpec } from './keys.js';
 
@@ -73,12 +74,12 @@ export async function restoreOne(backend: CacheBackend, spec: CacheSpec, timeout
     const restored = await withTimeout(backend.restore(spec), timeoutMs, `restoring the ${spec.id} cache`);
     const ms = Date.now() - started;
     if (!restored) {
-      core.info(`${spec.id}: cache miss for ${spec.key}`);
+      info(`${spec.id}: cache miss for ${spec.key}`);
       return { ...base, hit: 'miss', ms };
     }
     const hit: HitKind = restored.matchedKey === spec.key ? 'exact' : 'prefix';
     const bytes = spec.paths.reduce((sum, p) => sum + treeBytes(p), 0);
-    core.info(`${spec.id}: ${hit} hit ${restored.matchedKey} (${(bytes / 1048576).toFixed(1)} MB in ${ms} ms)`);
+    info(`${spec.id}: ${hit} hit ${restored.matchedKey} (${(bytes / 1048576).toFixed(1)} MB in ${ms} ms)`);
     return { ...base, hit, matchedKey: restored.matchedKey, bytes, archiveBytes: restored.archiveBytes, ms };
   } catch (error) {
     const warning = `${spec.id}: cache restore failed, continuing without it: ${errorMessage(error)}`;
@@ -101,17 +102,17 @@ export async function saveOne(backend: CacheBackend, spec: CacheSpec): Promise<S
   const started = Date.now();
   if (!spec.paths.some((path) => existsSync(path))) {
     // e.g. the turbo cache in a job that ran no turbo task: nothing to save, nothing wrong.
-    core.info(`${spec.id}: nothing to save (${spec.paths.join(', ')} not there)`);
+    info(`${spec.id}: nothing to save (${spec.paths.join(', ')} not there)`);
     return { id: spec.id, key: spec.key, status: 'skipped', ms: 0, reason: 'nothing to save' };
   }
   try {
     const bytes = await backend.save(spec);
     const ms = Date.now() - started;
     if (bytes === undefined) {
-      core.info(`${spec.id}: ${spec.key} already exists in the cache`);
+      info(`${spec.id}: ${spec.key} already exists in the cache`);
       return { id: spec.id, key: spec.key, status: 'exists', ms };
     }
-    core.info(`${spec.id}: saved ${spec.key}${bytes ? ` (${(bytes / 1048576).toFixed(1)} MB)` : ''} in ${ms} ms`);
+    info(`${spec.id}: saved ${spec.key}${bytes ? ` (${(bytes / 1048576).toFixed(1)} MB)` : ''} in ${ms} ms`);
     return { id: spec.id, key: spec.key, status: 'saved', bytes: bytes || undefined, ms };
   } catch (error) {
     const reason = errorMessage(error);

@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { setOutput } from '../../../shared/action.js';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { ExecError, exec } from '../../../shared/exec.js';
-import { group } from '../../../shared/log.js';
+import { group, info } from '../../../shared/log.js';
 import { registerSecretUrl } from '../../../shared/secrets.js';
 import { affectedPackages, changedFiles, ensureBase, resolveBase, workspacePackages } from './affected.js';
 import { type BackendConfig, makeBackend, type RestoreOutcome, restoreOne } from './caches.js';
@@ -154,7 +154,7 @@ export async function main(): Promise<void> {
       for (const cache of plan) {
         // An exact node_modules hit makes the store unnecessary for this job: no restore, no save.
         if (cache.id === 'pnpm-store' && restores.some((r) => r.id === 'node-modules' && r.hit === 'exact')) {
-          core.info('pnpm-store: not restored, node_modules came from the cache on its exact key');
+          info('pnpm-store: not restored, node_modules came from the cache on its exact key');
           state.caches.push({ ...cache, hit: 'skipped' });
           continue;
         }
@@ -205,7 +205,7 @@ export async function main(): Promise<void> {
       const files = await changedFiles(inputs.cwd, from);
       const packages = workspacePackages(inputs.cwd);
       const list = affectedPackages(packages, files, inputs.globalFiles);
-      core.info(
+      info(
         `base ${base} (${kind}) -> ${from}; ${files.length} changed file(s); affected: ${list.map((p) => p.name).join(', ') || 'none'}`,
       );
       setOutput(

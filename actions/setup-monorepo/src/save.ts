@@ -2,7 +2,7 @@ import { delimiter } from 'node:path';
 import * as core from '@actions/core';
 import { errorMessage } from '../../../shared/errors.js';
 import { exec } from '../../../shared/exec.js';
-import { group } from '../../../shared/log.js';
+import { group, info } from '../../../shared/log.js';
 import { makeBackend, type SaveOutcome, saveOne } from './caches.js';
 import type { PostState } from './main.js';
 import { writeSaveSummary } from './report.js';
@@ -16,20 +16,20 @@ import { writeSaveSummary } from './report.js';
 export async function save(): Promise<void> {
   const raw = core.getState('setup');
   if (!raw) {
-    core.info('setup-monorepo did not get as far as planning its caches: nothing to save');
+    info('setup-monorepo did not get as far as planning its caches: nothing to save');
     return;
   }
   const state = JSON.parse(raw) as PostState;
   if (!state.backend) return;
   if (!state.saveAllowed) {
-    core.info(`not saving caches: ${state.saveBlockedReason ?? 'saving is disabled'}`);
+    info(`not saving caches: ${state.saveBlockedReason ?? 'saving is disabled'}`);
     await writeSaveSummary([], `Not saved: ${state.saveBlockedReason ?? 'saving is disabled'}.`);
     return;
   }
   const jobStatus = (core.getInput('job-status') || 'success').toLowerCase();
   const failed = jobStatus !== 'success' || core.getState('main-ok') !== 'true';
   if (failed && !state.saveOnFailure) {
-    core.info(`not saving caches: the job did not succeed (job-status ${jobStatus}) and save-on-failure is false`);
+    info(`not saving caches: the job did not succeed (job-status ${jobStatus}) and save-on-failure is false`);
     return;
   }
   process.env.PATH = [...state.pathDirs, process.env.PATH].filter(Boolean).join(delimiter);
@@ -38,9 +38,7 @@ export async function save(): Promise<void> {
   await group('Save caches', async () => {
     for (const cache of state.caches) {
       if (cache.hit === 'exact' || cache.hit === 'skipped') {
-        core.info(
-          `${cache.id}: ${cache.hit === 'exact' ? 'restored on its exact key' : 'not used this run'}: not saving`,
-        );
+        info(`${cache.id}: ${cache.hit === 'exact' ? 'restored on its exact key' : 'not used this run'}: not saving`);
         continue;
       }
       if (cache.id === 'pnpm-store') {

@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import { ConfigurationError, errorMessage } from '../../../shared/errors.js';
 import { exec } from '../../../shared/exec.js';
 import { fetchWithRetry } from '../../../shared/http.js';
+import { info } from '../../../shared/log.js';
 import { displayUrl } from '../../../shared/secrets.js';
 
 export type ToolOrigin = 'on PATH' | 'tool cache' | 'downloaded';
@@ -68,7 +69,7 @@ export async function setupNode(
   const done = (version: string, origin: ToolOrigin, binDir?: string): Tool => {
     checkEngines(version);
     if (binDir) core.addPath(binDir);
-    core.info(`Node ${version} (${source}, ${origin})`);
+    info(`Node ${version} (${source}, ${origin})`);
     return { name: 'node', version, source, origin, binDir, ms: Date.now() - started };
   };
   const current = await versionOnPath('node', ['--version'], (out) => out.replace(/^v/, ''));
@@ -120,7 +121,7 @@ export async function setupPnpm(
   const started = Date.now();
   const done = (origin: ToolOrigin, binDir?: string): Tool => {
     if (binDir) core.addPath(binDir);
-    core.info(`pnpm ${version} (${source}, ${origin})`);
+    info(`pnpm ${version} (${source}, ${origin})`);
     return { name: 'pnpm', version, source, origin, binDir, ms: Date.now() - started };
   };
   const current = await versionOnPath('pnpm', ['--version'], (out) => out.split('\n').pop());
@@ -137,7 +138,7 @@ export async function setupPnpm(
         `pnpm ${version} from ${displayUrl(url)} has sha512 ${actual.slice(0, 16)}…, but packageManager pins ${sha512.slice(0, 16)}…`,
       );
     }
-    core.info(`pnpm ${version}: sha512 matches packageManager`);
+    info(`pnpm ${version}: sha512 matches packageManager`);
   }
   const extracted = await tc.extractTar(archive);
   const bin = join(extracted, 'bin');
@@ -158,7 +159,7 @@ export async function setupGo(version: string, source: string, mirror: URL, toke
   const started = Date.now();
   const done = (origin: ToolOrigin, binDir?: string): Tool => {
     if (binDir) core.addPath(binDir);
-    core.info(`Go ${version} (${source}, ${origin})`);
+    info(`Go ${version} (${source}, ${origin})`);
     return { name: 'go', version, source, origin, binDir, ms: Date.now() - started };
   };
   const current = await versionOnPath('go', ['env', 'GOVERSION'], (out) => out.replace(/^go/, ''));

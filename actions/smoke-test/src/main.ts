@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { ActionFailed, setOutput } from '../../../shared/action.js';
 import { systemClock } from '../../../shared/clock.js';
-import { group } from '../../../shared/log.js';
+import { group, info } from '../../../shared/log.js';
 import { displayUrl, redact } from '../../../shared/secrets.js';
 import { writeSummary } from '../../../shared/summary.js';
 import { type AttemptRecord, type Check, type CheckOutcome, formatMs, runChecks } from './engine.js';
@@ -20,13 +20,13 @@ function logAttempt(check: Check, record: AttemptRecord, outcome: CheckOutcome):
     const progress = record.kind === 'pass' ? ` (${outcome.consecutive}/${check.consecutiveSuccesses} in a row)` : '';
     next = `${progress}; next attempt in ${formatMs(record.nextInMs)}`;
   }
-  core.info(redact(`[${check.name}] attempt ${record.attempt}: ${status}, ${what}${detail}${next}`));
+  info(redact(`[${check.name}] attempt ${record.attempt}: ${status}, ${what}${detail}${next}`));
 }
 
 export async function main(): Promise<void> {
   const plan = getInputs();
   if (plan.unversioned.length) {
-    core.info(`no expect-version: ${plan.unversioned.join(', ')} pass(es) on any version (version: not checked)`);
+    info(`no expect-version: ${plan.unversioned.join(', ')} pass(es) on any version (version: not checked)`);
   }
   for (const name of plan.insecure) {
     core.warning(
@@ -41,7 +41,7 @@ export async function main(): Promise<void> {
     `Smoke test: ${plan.checks.length} check${plan.checks.length === 1 ? '' : 's'}`,
     async () => {
       for (const check of plan.checks) {
-        core.info(
+        info(
           redact(
             `[${check.name}] ${check.method} ${displayUrl(check.url)}: expect ${check.expect.status.text}` +
               `${check.expect.version ? `, version ${check.expect.version.expected}` : ''}` +
@@ -50,7 +50,7 @@ export async function main(): Promise<void> {
           ),
         );
       }
-      core.info(
+      info(
         `deadline ${formatMs(plan.deadlineMs)}, initial delay ${formatMs(plan.initialDelayMs)}, up to ${plan.concurrency} requests at once`,
       );
       return runChecks(plan.checks, {
@@ -99,6 +99,6 @@ export async function main(): Promise<void> {
       redact(`smoke test failed: ${failed.join(', ')} (${report.length} check${report.length === 1 ? '' : 's'})`),
     );
   } else {
-    core.info(`all ${report.length} check${report.length === 1 ? '' : 's'} passed in ${formatMs(elapsedMs)}`);
+    info(`all ${report.length} check${report.length === 1 ? '' : 's'} passed in ${formatMs(elapsedMs)}`);
   }
 }
