@@ -8,12 +8,23 @@ import { awsClientConfig } from '../../../shared/aws.js';
 import type { DeploymentView, ServiceView, StoppedTask } from './follow.js';
 import type { Json } from './taskdef.js';
 
+/** One entry of the service's `loadBalancers`: which container port a target group sends traffic to. */
+export interface LoadBalancerView {
+  targetGroupArn?: string;
+  loadBalancerName?: string;
+  containerName?: string;
+  containerPort?: number;
+}
+
 export interface ServiceState extends ServiceView {
   arn: string;
   status: string;
   taskDefinition: string;
   desiredCount: number;
+  /** ECS (rolling update), CODE_DEPLOY or EXTERNAL; ECS when the service does not say. */
+  deploymentController: string;
   deploymentConfiguration: Json;
+  loadBalancers: LoadBalancerView[];
   tags: Record<string, string>;
 }
 
@@ -50,7 +61,16 @@ export async function createEcsApi(region: string | undefined, cluster: string, 
     status: s.status,
     taskDefinition: s.taskDefinition,
     desiredCount: s.desiredCount ?? 0,
+    deploymentController: s.deploymentController?.type ?? 'ECS',
     deploymentConfiguration: s.deploymentConfiguration ?? {},
+    loadBalancers: (s.loadBalancers ?? []).map(
+      (lb: Json): LoadBalancerView => ({
+        targetGroupArn: lb.targetGroupArn,
+        loadBalancerName: lb.loadBalancerName,
+        containerName: lb.containerName,
+        containerPort: lb.containerPort,
+      }),
+    ),
     tags: Object.fromEntries((s.tags ?? []).map((t: Json) => [t.key, t.value])),
     deployments: (s.deployments ?? []).map(
       (d: Json): DeploymentView => ({

@@ -17,7 +17,6 @@ import {
   IMAGE_REFERENCE,
   isRevisionReference,
   type Json,
-  lintSecrets,
   overrideProblems,
   readTaskDefinitionFile,
 } from './taskdef.js';
@@ -115,5 +114,3 @@ export function getInputs(read?: ReadInput, workspace = process.env.GITHUB_WORKS
   }
   return { ...inputs, source };
 }
-
-export { lintSecrets };
