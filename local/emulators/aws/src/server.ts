@@ -6,8 +6,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Ecs, type EcsOptions } from './ecs.js';
+import type { ServiceName } from '../testing/aws-model.js';
+import { ecr } from './ecr.js';
+import { Ecs, type EcsOptions } from './ecs/index.js';
 import { AwsError } from './errors.js';
+import { invalidInput, messageKey, SERVER_FAULT } from './model-check.js';
+import { SecretsManager } from './secrets-manager.js';
+import { type ParameterType, Ssm } from './ssm.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: wire-format documents are open-ended JSON
 type Json = Record<string, any>;
@@ -46,20 +51,12 @@ const PREFIXES: Record<string, string> = {
   'AmazonSSM.': 'ssm',
 };
 
-interface Secret {
-  arn: string;
-  name: string;
-  value: string;
-  versionId: string;
-  createdAt: number;
-}
-
 export class AwsEmulator {
   readonly ecs: Ecs;
   private server?: Server;
   private faults: FaultRule[] = [];
-  private secrets = new Map<string, Secret>();
-  private parameters = new Map<string, { name: string; value: string; type: string; version: number }>();
+  readonly secrets: SecretsManager;
+  readonly ssm: Ssm;
   private stats = {
     total: 0,
     byOperation: {} as Record<string, number>,
@@ -90,6 +87,8 @@ export class AwsEmulator {
       resolveSecret: (valueFrom) => this.resolveSecret(valueFrom),
     };
     this.ecs = new Ecs(ecsOptions);
+    this.secrets = new SecretsManager(this.options.region, this.options.accountId);
+    this.ssm = new Ssm(this.options.region, this.options.accountId);
   }
 
   get port(): number {
@@ -145,21 +144,24 @@ export class AwsEmulator {
       res.writeHead(status, headers);
       res.end(JSON.stringify(payload));
     };
-    const fail = (error: AwsError) => send(error.status, { __type: error.type, message: error.message }, error.type);
+    const service = prefix ? (PREFIXES[prefix] as ServiceName) : undefined;
+    const fail = (error: AwsError) => {
+      const key = service ? messageKey(service, error.type) : 'message';
+      send(error.status, { __type: error.type, [key]: error.message }, error.type);
+    };
     if (req.method !== 'POST' || !prefix) {
       return fail(new AwsError('UnknownOperationException', `Unknown X-Amz-Target ${JSON.stringify(target)}`));
     }
     if (!req.headers.authorization) {
       return fail(new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400));
     }
-    const service = PREFIXES[prefix]!;
+    if (!service) throw new Error('unreachable: no service for a known prefix');
     const fault = this.takeFault(operation, service);
     if (fault?.type === 'delay') await new Promise((r) => setTimeout(r, fault.ms ?? 1000));
     if (fault?.type === 'throttle') return fail(new AwsError('ThrottlingException', 'Rate exceeded', 400));
     if (fault?.type === 'error') {
       const status = fault.status ?? 500;
-      const type = service === 'ecs' ? 'ServerException' : 'InternalServiceError';
-      return fail(new AwsError(type, `Injected fault: HTTP ${status}`, status));
+      return fail(new AwsError(SERVER_FAULT[service], `Injected fault: HTTP ${status}`, status));
     }
     let input: Json;
     try {
@@ -167,21 +169,23 @@ export class AwsEmulator {
     } catch {
       return fail(new AwsError('SerializationException', 'Could not parse the request body as JSON'));
     }
+    const rejected = invalidInput(service, operation, input);
+    if (rejected) return fail(rejected);
     try {
       const output = await this.dispatch(service, operation, input);
       send(200, output);
     } catch (error) {
       if (error instanceof AwsError) return fail(error);
       console.error(`[aws-emulator] ${operation} failed:`, error);
-      return fail(new AwsError(service === 'ecs' ? 'ServerException' : 'InternalServiceError', String(error), 500));
+      return fail(new AwsError(SERVER_FAULT[service], String(error), 500));
     }
   }
 
-  private dispatch(service: string, operation: string, input: Json): Promise<Json> | Json {
+  private dispatch(service: ServiceName, operation: string, input: Json): Promise<Json> | Json {
     if (service === 'ecs') return this.ecs.handle(operation, input);
-    if (service === 'ecr') return this.ecr(operation, input);
-    if (service === 'secretsmanager') return this.secretsManager(operation, input);
-    return this.ssm(operation, input);
+    if (service === 'ecr') return ecr(operation, input, this.options.registry);
+    if (service === 'secretsmanager') return this.secrets.handle(operation, input);
+    return this.ssm.handle(operation, input);
   }
 
   private takeFault(operation: string, service: string): FaultRule | undefined {
@@ -196,114 +200,11 @@ export class AwsEmulator {
     return rule;
   }
 
-  // ------------------------------------------------------------------ ECR, Secrets Manager, SSM
-
-  private ecr(operation: string, _input: Json): Json {
-    if (operation !== 'GetAuthorizationToken') {
-      throw new AwsError('UnknownOperationException', `Operation ${operation} is not supported by the emulator`);
-    }
-    return {
-      authorizationData: [
-        {
-          authorizationToken: Buffer.from(`AWS:emulator-${randomBytes(12).toString('hex')}`).toString('base64'),
-          expiresAt: Date.now() / 1000 + 12 * 3600,
-          proxyEndpoint: this.options.registry,
-        },
-      ],
-    };
-  }
-
-  putSecret(name: string, value: string): Secret {
-    const existing = this.secrets.get(name);
-    const secret: Secret = {
-      arn:
-        existing?.arn ??
-        `arn:aws:secretsmanager:${this.options.region}:${this.options.accountId}:secret:${name}-${randomBytes(3).toString('hex')}`,
-      name,
-      value,
-      versionId: randomUUID(),
-      createdAt: existing?.createdAt ?? Date.now(),
-    };
-    this.secrets.set(name, secret);
-    return secret;
-  }
-
-  /** By name, full ARN or partial ARN (without the random 6-character suffix), as Secrets Manager does. */
-  private findSecret(id: string): Secret | undefined {
-    return this.secrets.get(id) ?? [...this.secrets.values()].find((s) => this.secretArnPrefix(s, id) !== undefined);
-  }
-
-  /** The part of `id` that names `secret` by full or partial ARN (the rest may be `:json-key::`). */
-  private secretArnPrefix(secret: Secret, id: string): string | undefined {
-    const partial = secret.arn.slice(0, secret.arn.lastIndexOf('-'));
-    return [secret.arn, partial].find((arn) => id === arn || id.startsWith(`${arn}:`));
-  }
-
-  /** `valueFrom` of a task definition secret: a Secrets Manager name/ARN (optionally `:json-key::`) or an SSM parameter. */
+  /** `valueFrom` of a task definition secret: an SSM parameter (name or ARN) or a Secrets Manager secret. */
   resolveSecret(valueFrom: string): string | undefined {
-    if (valueFrom.startsWith('arn:aws:ssm:') || !valueFrom.startsWith('arn:')) {
-      const name = valueFrom.startsWith('arn:') ? `/${valueFrom.split(':parameter/')[1] ?? ''}` : valueFrom;
-      const parameter = this.parameters.get(name) ?? this.parameters.get(name.replace(/^\//, ''));
-      if (parameter) return parameter.value;
-      if (!valueFrom.startsWith('arn:')) return this.findSecret(valueFrom)?.value;
-      return undefined;
-    }
-    const secret = this.findSecret(valueFrom);
-    if (!secret) return undefined;
-    const rest = valueFrom.slice(this.secretArnPrefix(secret, valueFrom)?.length ?? valueFrom.length).split(':');
-    const jsonKey = rest[1];
-    if (!jsonKey) return secret.value;
-    try {
-      const value = JSON.parse(secret.value)[jsonKey];
-      return value === undefined ? undefined : String(value);
-    } catch {
-      return undefined;
-    }
-  }
-
-  private secretsManager(operation: string, input: Json): Json {
-    if (operation === 'GetSecretValue') {
-      const secret = this.findSecret(String(input.SecretId ?? ''));
-      if (!secret) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-      return {
-        ARN: secret.arn,
-        Name: secret.name,
-        VersionId: secret.versionId,
-        SecretString: secret.value,
-        VersionStages: ['AWSCURRENT'],
-        CreatedDate: secret.createdAt / 1000,
-      };
-    }
-    if (operation === 'CreateSecret' || operation === 'PutSecretValue') {
-      const name = String(input.Name ?? input.SecretId ?? '');
-      if (!name) throw new AwsError('InvalidParameterException', 'Name is required.');
-      if (operation === 'CreateSecret' && this.secrets.has(name)) {
-        throw new AwsError(
-          'ResourceExistsException',
-          `The operation failed because the secret ${name} already exists.`,
-        );
-      }
-      const secret = this.putSecret(name, String(input.SecretString ?? ''));
-      return { ARN: secret.arn, Name: secret.name, VersionId: secret.versionId };
-    }
-    throw new AwsError('UnknownOperationException', `Operation ${operation} is not supported by the emulator`);
-  }
-
-  private ssm(operation: string, input: Json): Json {
-    if (operation !== 'GetParameter') {
-      throw new AwsError('UnknownOperationException', `Operation ${operation} is not supported by the emulator`);
-    }
-    const parameter = this.parameters.get(String(input.Name ?? ''));
-    if (!parameter) throw new AwsError('ParameterNotFound', '');
-    return {
-      Parameter: {
-        Name: parameter.name,
-        Type: parameter.type,
-        Value: parameter.value,
-        Version: parameter.version,
-        ARN: `arn:aws:ssm:${this.options.region}:${this.options.accountId}:parameter/${parameter.name.replace(/^\//, '')}`,
-      },
-    };
+    if (valueFrom.startsWith('arn:aws:ssm:')) return this.ssm.resolve(valueFrom);
+    if (valueFrom.startsWith('arn:')) return this.secrets.resolve(valueFrom);
+    return this.ssm.resolve(valueFrom) ?? this.ssm.resolve(`/${valueFrom}`) ?? this.secrets.resolve(valueFrom);
   }
 
   // ------------------------------------------------------------------ control endpoints
@@ -328,7 +229,7 @@ export class AwsEmulator {
           await this.ecs.clear();
           this.faults = [];
           this.secrets.clear();
-          this.parameters.clear();
+          this.ssm.clear();
           this.stats = { total: 0, byOperation: {}, byStatus: {}, since: Date.now() };
           return reply(200, { ok: true });
         case 'GET /_emulator/faults':
@@ -352,19 +253,17 @@ export class AwsEmulator {
           this.stats = { total: 0, byOperation: {}, byStatus: {}, since: Date.now() };
           return reply(200, this.stats);
         case 'POST /_emulator/secrets': {
-          const secret = this.putSecret(String(input.name), String(input.value ?? ''));
-          return reply(200, { arn: secret.arn, name: secret.name });
+          const { secret, version } = this.secrets.put(String(input.name), String(input.value ?? ''));
+          return reply(200, { arn: secret.arn, name: secret.name, versionId: version.id });
         }
         case 'POST /_emulator/parameters': {
           const name = String(input.name);
-          const previous = this.parameters.get(name);
-          this.parameters.set(name, {
+          const version = this.ssm.put(
             name,
-            value: String(input.value ?? ''),
-            type: input.type ?? 'SecureString',
-            version: (previous?.version ?? 0) + 1,
-          });
-          return reply(200, { name });
+            String(input.value ?? ''),
+            (input.type ?? 'SecureString') as ParameterType,
+          );
+          return reply(200, { name, version, arn: this.ssm.arn(name) });
         }
         case 'POST /_emulator/tasks/crash':
           return reply(200, {
