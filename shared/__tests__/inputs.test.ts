@@ -2,10 +2,14 @@ import { describe, expect, test } from '@jest/globals';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors.js';
 import {
+  awsRegion,
   boolean,
   choice,
+  controlProblem,
   duration,
   type Field,
+  host,
+  hostProblem,
   inputName,
   integer,
   json,
@@ -14,6 +18,7 @@ import {
   list,
   parseInputs,
   requireThat,
+  secret,
   string,
   url,
   yaml,
@@ -78,13 +83,13 @@ describe('input fields', () => {
       'duration bad',
       duration(),
       '10 minutes',
-      'value: "10 minutes" is not a duration; expected a duration like 90s, 10m or 1h30m',
+      'value: "10 minutes" is not a duration; expected a duration like 90s, 10m or 1h30m, at most 24d',
     ],
     [
       'duration range',
       duration({ min: 1000, max: 60_000 }),
       '2m',
-      'value: 2m is out of range; expected a duration like 90s, 10m or 1h30m from 1s to 60s',
+      'value: 2m is out of range; expected a duration like 90s, 10m or 1h30m, from 1s to 1m',
     ],
     ['list commas', list(), 'a, b,,c', ['a', 'b', 'c']],
     ['list lines', list(), 'a\nb\n', ['a', 'b']],
@@ -149,7 +154,7 @@ describe('parseInputs', () => {
     ).toThrow(
       new ConfigurationError([
         'max-failed-tasks: "x" is not a whole number; expected a whole number',
-        'wait-timeout: "1y" is not a duration; expected a duration like 90s, 10m or 1h30m',
+        'wait-timeout: "1y" is not a duration; expected a duration like 90s, 10m or 1h30m, at most 24d',
       ]),
     );
   });
@@ -186,5 +191,98 @@ describe('parseInputs', () => {
       process.stdout.write = original;
     }
     expect(writes.join('')).toContain('::add-mask::s3cr3t-value');
+  });
+});
+
+const ONE_LINE = 'expected a single line without control characters';
+describe('single-line inputs are single-line', () => {
+  test.each([
+    ['string', string(), 'a\n::set-output name=x::y', `value: contains a line break (U+000A); ${ONE_LINE}`],
+    ['string CR', string(), 'a\r::add-mask::x', `value: contains a carriage return (U+000D); ${ONE_LINE}`],
+    ['string NUL', string(), 'a\u0000b', `value: contains a NUL character (U+0000); ${ONE_LINE}`],
+    ['string NEL', string(), 'a\u0085b', `value: contains a control character (U+0085); ${ONE_LINE}`],
+    ['choice', choice(['a', 'b']), 'a\n', 'a'],
+    ['choice inner', choice(['a', 'b']), 'a\nb', `value: contains a line break (U+000A); ${ONE_LINE}`],
+    ['integer', integer(), '1\r2', `value: contains a carriage return (U+000D); ${ONE_LINE}`],
+    ['url', url(), 'https://a.example/\n::error::x', `value: contains a line break (U+000A); ${ONE_LINE}`],
+    ['tab is fine', string(), 'a\tb', 'a\tb'],
+    ['multiline string', string({ multiline: true }), 'line 1\nline 2', 'line 1\nline 2'],
+    ['list item NUL', list(), 'a,b\u0000c', `value: item contains a NUL character (U+0000); ${ONE_LINE} in each item`],
+    ['list item CR', list(), 'a\nb\rc', `value: item contains a carriage return (U+000D); ${ONE_LINE} in each item`],
+    ['lines CR', lines(), 'a\nb\rc', `value: line contains a carriage return (U+000D); ${ONE_LINE} in each line`],
+    [
+      'keyValues value CR',
+      keyValues(),
+      'A=1\nB=x\r::stop-commands::t',
+      `value: value of "B" contains a carriage return (U+000D); ${ONE_LINE} in each value of "B"`,
+    ],
+    ['keyValues __proto__ is a key', keyValues(), '__proto__=x', JSON.parse('{"__proto__":"x"}')],
+  ])('%s', (_label, field, raw, expected) => {
+    // Actions read inputs through core.getInput, which trims: a trailing newline never reaches a field.
+    expect(parseOne(field as Field<unknown>, raw.trim() === raw ? raw : raw.trim())).toEqual(expected);
+  });
+
+  test('a multi-line token is refused without showing any part of it', () => {
+    const message = parseOne(secret(), 'ghp_abcdef\nsecond-half');
+    expect(message).toBe(`value: contains a line break (U+000A); ${ONE_LINE}`);
+  });
+
+  test('controlProblem names the first control character', () => {
+    expect(controlProblem('plain text: ok')).toBeUndefined();
+    expect(controlProblem('x\u2028y')).toBe('contains a control character (U+2028)');
+  });
+});
+
+describe('bounds', () => {
+  test.each([
+    ['ghcr.io', undefined],
+    ['localhost:5000', undefined],
+    ['10.0.0.5:5000', undefined],
+    ['[::1]:5000', undefined],
+    ['registry-1.docker.io', undefined],
+    ['https://ghcr.io', 'is not a host name (with an optional :port)'],
+    ['ghcr.io/org', 'is not a host name (with an optional :port)'],
+    ['bad_host', 'is not a host name (with an optional :port)'],
+    ['-a.io', 'is not a host name (with an optional :port)'],
+    ['a.io:0', 'has port 0 out of range 1-65535'],
+    ['a.io:70000', 'has port 70000 out of range 1-65535'],
+    ['999.1.1.1', 'is not a valid IPv4 address'],
+    ['a b', 'is not a host name (with an optional :port)'],
+  ])('hostProblem(%j) = %j', (value, problem) => {
+    expect(hostProblem(value)).toBe(problem);
+  });
+
+  test.each([
+    ['host', host(), 'ghcr.io:443', 'ghcr.io:443'],
+    [
+      'host with a path',
+      host(),
+      'ghcr.io/x',
+      'value: "ghcr.io/x" is not a host name (with an optional :port); expected a registry host name like ghcr.io, localhost:5000 or 10.0.0.5:5000',
+    ],
+    ['region', awsRegion(), 'us-gov-west-1', 'us-gov-west-1'],
+    ['region bad', awsRegion(), 'EU-WEST-1', 'value: "EU-WEST-1" is not valid; expected an AWS region like eu-west-1'],
+    ['duration at the platform limit', duration(), '24d', 24 * 86_400_000],
+    // setTimeout fires after 1 ms for anything above 2^31-1 ms: never accepted.
+    [
+      'duration past the timer limit',
+      duration(),
+      '30d',
+      'value: 30d is out of range; expected a duration like 90s, 10m or 1h30m, at most 24d',
+    ],
+    [
+      'duration max is capped',
+      duration({ max: 100 * 86_400_000 }),
+      '25d',
+      'value: 25d is out of range; expected a duration like 90s, 10m or 1h30m, at most 24d',
+    ],
+    [
+      'huge duration',
+      duration(),
+      '999999999999999999h',
+      expect.stringMatching(/^value: 999999999999999999h is out of range/),
+    ],
+  ])('%s', (_label, field, raw, expected) => {
+    expect(parseOne(field as Field<unknown>, raw)).toEqual(expected);
   });
 });

@@ -53,7 +53,21 @@ test.each([
   [{ approvers: 'alice', timeout: '10s', 'poll-interval': '10s' }, 'poll-interval: is not shorter than the timeout'],
   [{ approvers: 'org/sre', 'group-quorum': 'org/sre=zero' }, 'group-quorum: org/sre=zero is not a count'],
   [{ approvers: 'alice', title: 'Deploy {{ env }}' }, 'title: unknown placeholder {{ env }}'],
-  [{ approvers: 'alice', 'commit-range': 'abc' }, 'commit-range: "abc" is not valid'],
+  [{ approvers: 'alice', 'commit-range': 'abc' }, 'commit-range: "abc" has no .. or ...'],
+  [
+    { approvers: 'alice', 'commit-range': 'a....b' },
+    'commit-range: "a....b" has ".b", which is not a commit SHA or ref name',
+  ],
+  [
+    { approvers: 'alice', 'commit-range': 'main..feat..x' },
+    'commit-range: "main..feat..x" has "feat..x", which is not',
+  ],
+  [{ approvers: 'alice', 'commit-range': 'main..a b' }, 'commit-range: "main..a b" has "a b", which is not'],
+  [{ approvers: 'alice', 'commit-range': 'a.lock..b' }, '"a.lock", which is not'],
+  [{ approvers: 'alice', token: 'ghp_x\nsecond' }, 'token: contains a line break (U+000A); expected a single line'],
+  [{ approvers: 'alice', title: 'a\r::add-mask::x' }, 'title: contains a carriage return (U+000D)'],
+  [{ approvers: 'alice\u0000' }, 'approvers: item contains a NUL character'],
+  [{ approvers: 'alice', images: '{"api": "a\\n::error::x"}' }, 'images: entry "api" contains a line break'],
   [{ approvers: 'alice', images: '{"api": 3}' }, 'images: entry "api" is not an image reference'],
 ])('%j is refused', (inputs, message) => {
   expect(problem(inputs)).toContain(message);
@@ -62,4 +76,15 @@ test.each([
 test('anyone-with-permission needs no list; teams make the minimum unknowable up front', () => {
   expect(problem({ 'anyone-with-permission': 'true' })).toBeUndefined();
   expect(problem({ approvers: 'org/sre', 'minimum-approvals': '5' })).toBeUndefined();
+});
+
+test.each(['abc123..def456', 'v1.2.0...main', 'origin/main..HEAD', 'a1b2c3d..refs/heads/feature/x'])(
+  'commit range %s is accepted',
+  (range) => {
+    expect(problem({ approvers: 'alice', 'commit-range': range })).toBeUndefined();
+  },
+);
+
+test('multi-line body text stays multi-line', () => {
+  expect(problem({ approvers: 'alice', body: 'line 1\nline 2' })).toBeUndefined();
 });

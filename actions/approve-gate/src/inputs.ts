@@ -2,6 +2,7 @@ import { ConfigurationError } from '../../../shared/errors.js';
 import {
   boolean,
   choice,
+  controlProblem,
   duration,
   type Field,
   fail,
@@ -29,7 +30,30 @@ export function approverProblem(value: string): string | undefined {
   return LOGIN.test(name) ? undefined : 'is not a valid GitHub login';
 }
 
-const text = (maxLength = 60_000) => string({ maxLength });
+/** Markdown shown in the issue: the only multi-line text inputs. */
+const text = (maxLength = 60_000) => string({ maxLength, multiline: true });
+
+/**
+ * One side of a range: a commit SHA or a ref name as `git check-ref-format` allows it (no `..`, no
+ * component starting with `.` or ending with `.lock`, none of space ~ ^ : ? * [ \\ or control
+ * characters, no `@{`, not ending with `/` or `.`).
+ */
+function refProblem(ref: string): string | undefined {
+  if (/^[0-9a-f]{4,64}$/i.test(ref)) return undefined;
+  if (ref === '@' || /[\s~^:?*[\\]|\.\.|@\{|\/\/|^\/|[/.]$/.test(ref))
+    return `has ${JSON.stringify(ref)}, which is not a commit SHA or ref name`;
+  if (ref.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))) {
+    return `has ${JSON.stringify(ref)}, which is not a commit SHA or ref name`;
+  }
+  return undefined;
+}
+
+/** `base..head` or `base...head` as git reads a range; `a....b` is neither. */
+export function commitRangeProblem(value: string): string | undefined {
+  const match = /^(.+?)(\.\.\.?)(.+)$/.exec(value);
+  if (!match) return 'has no .. or ...';
+  return refProblem(match[1]!) ?? refProblem(match[3]!);
+}
 
 /** Optional, and kept as given: a JSON document (an object or array) or `service=image@digest` lines. */
 const images = (): Field<Record<string, string>> => (raw, name) => {
@@ -51,6 +75,8 @@ const images = (): Field<Record<string, string>> => (raw, name) => {
         typeof v === 'string' ? v : ((v as { image?: unknown; ref?: unknown })?.image ?? (v as { ref?: unknown })?.ref);
       if (typeof ref !== 'string')
         fail(name, `entry ${JSON.stringify(key)} is not an image reference`, 'strings like registry/name@sha256:...');
+      const problem = controlProblem(key) ?? controlProblem(ref);
+      if (problem) fail(name, `entry ${JSON.stringify(key)} ${problem}`, 'one-line service names and image references');
       result[key] = ref;
     }
     return result;
@@ -99,10 +125,7 @@ export function getInputs(read?: ReadInput, env: NodeJS.ProcessEnv = process.env
       environment: string({ default: 'production', maxLength: 255 }),
       title: string({ default: DEFAULT_TITLE, maxLength: 256 }),
       body: text(),
-      commitRange: string({
-        pattern: /^[0-9A-Za-z._/-]+\.{2,3}[0-9A-Za-z._/-]+$/,
-        expected: 'base..head or base...head (commit SHAs or refs)',
-      }),
+      commitRange: string({ check: commitRangeProblem, expected: 'base..head or base...head (commit SHAs or refs)' }),
       images: images(),
       migrationPlan: text(),
       lintFindings: text(),
