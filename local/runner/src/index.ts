@@ -9,13 +9,15 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runWorkflow } from './runner.js';
+import { runWorkflow } from './run.js';
 
 export { REPLACEMENTS } from './actions.js';
 export { evaluate, evaluateCondition, hashFiles, hasStatusFunction, interpolate } from './expressions.js';
+export { Masker } from './masker.js';
 export { expandMatrix, matrixLabel } from './matrix.js';
-export { Masker, parseAnnotations, parseFileCommands, parseWorkflowCommand } from './protocol.js';
-export { type JobRecord, type RunOptions, type RunResult, runWorkflow } from './runner.js';
+export { runWorkflow } from './run.js';
+export { parseAnnotations, parseFileCommands, parseWorkflowCommand } from './step-protocol.mjs';
+export type { JobRecord, RunOptions, RunResult } from './types.js';
 export { loadWorkflow, WorkflowError } from './workflow.js';
 
 function parseArgs(argv: string[]) {

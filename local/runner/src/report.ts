@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Json } from './expressions.js';
-import type { Masker } from './protocol.js';
-import type { JobRecord, RunResult } from './runner.js';
+import type { Masker } from './masker.js';
+import type { JobRecord, RunResult } from './types.js';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

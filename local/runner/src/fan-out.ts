@@ -1,0 +1,127 @@
+/**
+ * One job of the graph, fanned out: its `if:`, then `strategy.matrix` into legs (fail-fast,
+ * max-parallel, the `strategy` and `matrix` contexts), each leg a job instance or a reusable workflow
+ * call; the legs' results and outputs make the job's.
+ */
+import { callInputs, callSecrets } from './calls.js';
+import { type Contexts, evaluateCondition, type Json, type StatusView, truthy } from './expressions.js';
+import { JobRun } from './job.js';
+import { type Combination, expandMatrix, matrixLabel } from './matrix.js';
+import { ICON, type JobOutcome, jobRecord, type Result, type RunContext, type Scope, seconds, worst } from './types.js';
+import { at, evalToken, type JobDef, WorkflowError } from './workflow.js';
+
+export async function runJob(
+  run: RunContext,
+  scope: Scope,
+  job: JobDef,
+  needs: Record<string, JobOutcome>,
+  status: StatusView,
+): Promise<JobOutcome> {
+  const key = `${scope.prefix}${job.id}`;
+  const base: Contexts = {
+    github: run.github,
+    inputs: scope.inputs,
+    vars: run.options.vars ?? {},
+    needs,
+    secrets: scope.secrets,
+  };
+  if (!evaluateCondition(job.if, base, { status, workspace: run.source })) {
+    run.log(`- job ${key} skipped${job.if ? ` (if: ${job.if})` : ''}`);
+    run.jobs.push(jobRecord(scope, job.id, job.id, 'skipped'));
+    return { result: 'skipped', outputs: {} };
+  }
+  const strategy = (job.strategy ? evalToken(job.strategy, base) : null) as Record<string, Json> | null;
+  const matrixValue = strategy?.matrix;
+  const combinations: (Combination | undefined)[] = matrixValue ? expandMatrix(matrixValue) : [undefined];
+  if (matrixValue && combinations.length === 0)
+    throw new WorkflowError(`${at(job.where)}: strategy.matrix expands to no job`);
+  const failFast = strategy?.['fail-fast'] === undefined ? true : truthy(strategy['fail-fast']!);
+  const maxParallel = Number(strategy?.['max-parallel'] ?? combinations.length) || combinations.length;
+  const outputs: Record<string, string> = {};
+  const results: Result[] = [];
+  let failed = false;
+  let next = 0;
+  const worker = async () => {
+    while (next < combinations.length) {
+      const index = next++;
+      const matrix = combinations[index];
+      const label = matrix ? `${job.id} (${matrixLabel(matrix)})` : job.id;
+      if (failed && failFast) {
+        run.log(`⊘ job ${scope.prefix}${label} cancelled (fail-fast)`);
+        run.jobs.push(jobRecord(scope, job.id, label, 'cancelled'));
+        results.push('cancelled');
+        continue;
+      }
+      const contexts: Contexts = {
+        ...base,
+        matrix: matrix ?? null,
+        strategy: {
+          'fail-fast': failFast,
+          'job-index': index,
+          'job-total': combinations.length,
+          'max-parallel': maxParallel,
+        },
+      };
+      const outcome = job.uses
+        ? await runCallerJob(run, scope, job, label, contexts)
+        : await runStepsJob(run, scope, job, label, contexts);
+      results.push(outcome.result);
+      if (outcome.result === 'failure') failed = true;
+      for (const [k, v] of Object.entries(outcome.outputs)) if (v !== '' || !(k in outputs)) outputs[k] = v;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(maxParallel, combinations.length) }, worker));
+  const result = worst(results);
+  if (result === 'failure' && job.continueOnError && truthy(evalToken(job.continueOnError, base))) {
+    return { result: 'success', outputs };
+  }
+  return { result, outputs };
+}
+
+/** `jobs.<id>.uses`: a reusable workflow call with inputs, secrets and outputs. */
+async function runCallerJob(
+  run: RunContext,
+  scope: Scope,
+  job: JobDef,
+  label: string,
+  contexts: Contexts,
+): Promise<JobOutcome> {
+  const called = run.called.get(job.uses!)!;
+  const key = `${scope.prefix}${label}`;
+  const started = Date.now();
+  run.log(`▶ job ${key} -> ${called.display}`);
+  const given = (job.with ? evalToken(job.with, contexts) : {}) as Record<string, Json>;
+  const defaults: Contexts = { github: run.github, vars: run.options.vars ?? {} };
+  const inputs = callInputs(called, given, `jobs.${job.id}.with`, defaults, at(job.where));
+  const secrets = callSecrets(job, called, scope.secrets, contexts, run.masker);
+  const outcome = await run.runScope({
+    workflow: called,
+    prefix: `${key} / `,
+    inputs,
+    secrets,
+    depth: scope.depth + 1,
+  });
+  const entry = jobRecord(scope, job.id, label, outcome.result);
+  entry.startedAt = started;
+  entry.durationMs = Date.now() - started;
+  entry.outputs = outcome.outputs;
+  entry.notes.push(`calls ${called.display}`);
+  run.jobs.push(entry);
+  run.log(`${ICON[outcome.result]} job ${key} ${outcome.result} (${seconds(entry.durationMs)})`);
+  return outcome;
+}
+
+async function runStepsJob(
+  run: RunContext,
+  scope: Scope,
+  job: JobDef,
+  label: string,
+  contexts: Contexts,
+): Promise<JobOutcome> {
+  const release = await run.slot();
+  try {
+    return await new JobRun(run, scope, job, label, contexts).execute();
+  } finally {
+    release();
+  }
+}

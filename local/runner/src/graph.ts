@@ -1,0 +1,75 @@
+/**
+ * The job graph of one workflow: each job starts once its `needs` (and their ancestors) have
+ * settled, sees the status functions over them, and the workflow's result and `workflow_call`
+ * outputs come from all of its jobs.
+ */
+import { errorMessage } from '../../../shared/errors.js';
+import type { Contexts, StatusView } from './expressions.js';
+import { toText } from './expressions.js';
+import { runJob } from './fan-out.js';
+import { type JobOutcome, jobRecord, type Result, type RunContext, type Scope, worst } from './types.js';
+import { evalToken, type JobDef } from './workflow.js';
+
+export async function runScope(run: RunContext, scope: Scope): Promise<JobOutcome> {
+  const { workflow } = scope;
+  for (const [what, token] of [
+    ['concurrency', workflow.concurrency],
+    ['permissions', workflow.permissions],
+  ] as const) {
+    if (!token) continue;
+    const value = evalToken(token, { github: run.github, inputs: scope.inputs, vars: run.options.vars ?? {} });
+    run.log(
+      `  ${workflow.display}: ${what} ${typeof value === 'string' ? value : JSON.stringify(value)} (reported, not enforced locally)`,
+    );
+  }
+  const byId = new Map(workflow.jobs.map((j) => [j.id, j]));
+  const ancestors = (id: string, acc = new Set<string>()): Set<string> => {
+    for (const need of byId.get(id)?.needs ?? []) if (!acc.has(need)) ancestors(need, acc.add(need));
+    return acc;
+  };
+  const outcomes = new Map<string, Promise<JobOutcome>>();
+  const settled = new Map<string, JobOutcome>();
+  const jobPromise = (job: JobDef): Promise<JobOutcome> => {
+    let promise = outcomes.get(job.id);
+    if (!promise) {
+      promise = (async () => {
+        const needs: Record<string, JobOutcome> = {};
+        for (const need of job.needs) needs[need] = await jobPromise(byId.get(need)!);
+        await Promise.all([...ancestors(job.id)].map((a) => jobPromise(byId.get(a)!)));
+        const status: StatusView = {
+          success: () => !run.cancelled && job.needs.every((n) => needs[n]!.result === 'success'),
+          failure: () => [...ancestors(job.id)].some((a) => settled.get(a)?.result === 'failure'),
+          cancelled: () => run.cancelled,
+        };
+        let outcome: JobOutcome;
+        try {
+          outcome = await runJob(run, scope, job, needs, status);
+        } catch (e) {
+          const message = errorMessage(e);
+          run.log(`✗ ${scope.prefix}${job.id}: ${message}`);
+          run.jobs.push(jobRecord(scope, job.id, job.id, 'failure', [message]));
+          outcome = { result: 'failure', outputs: {} };
+        }
+        settled.set(job.id, outcome);
+        return outcome;
+      })();
+      outcomes.set(job.id, promise);
+    }
+    return promise;
+  };
+  await Promise.all(workflow.jobs.map(jobPromise));
+  const results = [...settled.values()].map((o) => o.result);
+  const result: Result = run.cancelled ? 'cancelled' : worst(results);
+  const outputs: Record<string, string> = {};
+  if (workflow.call) {
+    const contexts: Contexts = {
+      github: run.github,
+      inputs: scope.inputs,
+      vars: run.options.vars ?? {},
+      jobs: Object.fromEntries(settled),
+    };
+    for (const [name, token] of Object.entries(workflow.call.outputs))
+      outputs[name] = toText(evalToken(token, contexts));
+  }
+  return { result, outputs };
+}

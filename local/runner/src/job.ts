@@ -1,0 +1,254 @@
+/**
+ * One job instance (one matrix leg) on its runner: its environment and defaults, its steps in order
+ * with `if:`, `continue-on-error` and the job status, its post steps in reverse, its outputs.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage } from '../../../shared/errors.js';
+import { type Contexts, type EvalOptions, evaluateCondition, type Json, toText, truthy } from './expressions.js';
+import { runPostBody, runStepBody, stepName } from './steps.js';
+import {
+  failedStep,
+  ICON,
+  type JobOutcome,
+  type JobRecord,
+  jobRecord,
+  type Post,
+  type Result,
+  type RunContext,
+  type Scope,
+  type StepHost,
+  type StepRecord,
+  type StepRun,
+  seconds,
+} from './types.js';
+import { at, evalToken, type JobDef, type StepDef, WorkflowError } from './workflow.js';
+
+export class JobRun implements StepHost {
+  readonly key: string;
+  readonly dir: string;
+  readonly temp: string;
+  readonly workspace: string;
+  readonly toolCache: string;
+  readonly logFile: string;
+  readonly record: JobRecord;
+  readonly env: Record<string, string> = {};
+  readonly path: string[] = [];
+  readonly steps: NonNullable<Contexts['steps']> = {};
+  readonly posts: Post[] = [];
+  status: 'success' | 'failure' | 'cancelled' = 'success';
+  shell?: string;
+  workingDirectory?: string;
+  deadline = Number.POSITIVE_INFINITY;
+
+  constructor(
+    readonly run: RunContext,
+    readonly scope: Scope,
+    readonly job: JobDef,
+    readonly label: string,
+    readonly contexts: Contexts,
+  ) {
+    this.key = `${scope.prefix}${label}`;
+    const safe = this.key.replace(/[^\w.-]+/g, '_').slice(0, 100);
+    this.dir = join(run.runDir, 'jobs', `${safe}-${randomUUID().slice(0, 6)}`);
+    this.temp = join(this.dir, 'temp');
+    mkdirSync(this.temp, { recursive: true });
+    this.workspace = run.source;
+    this.toolCache = run.options.toolCache ?? join(run.repoRoot, '.local/runner/tool-cache');
+    this.logFile = join(this.dir, 'log.txt');
+    this.record = jobRecord(scope, job.id, label, 'success');
+    this.record.logFile = this.logFile;
+  }
+
+  line(text: string, echo = true): void {
+    const masked = this.run.masker.mask(text);
+    appendFileSync(this.logFile, `${masked}\n`);
+    if (echo) this.run.print(`[${this.key}] ${masked}`);
+  }
+
+  ctx(extra: Partial<Contexts> = {}): Contexts {
+    return {
+      ...this.contexts,
+      env: { ...this.env },
+      steps: this.steps,
+      job: { status: this.status },
+      runner: {
+        os: 'Linux',
+        arch: 'X64',
+        name: 'local',
+        temp: this.temp,
+        tool_cache: this.toolCache,
+        debug: process.env.RUNNER_DEBUG === '1' ? '1' : '',
+      },
+      ...extra,
+    };
+  }
+
+  evalOptions(): EvalOptions {
+    return {
+      workspace: this.workspace,
+      status: {
+        success: () => this.status === 'success' && !this.run.cancelled,
+        failure: () => this.status === 'failure',
+        cancelled: () => this.run.cancelled,
+      },
+    };
+  }
+
+  async execute(): Promise<JobOutcome> {
+    const { job, run } = this;
+    const started = Date.now();
+    this.record.startedAt = started;
+    const matrixNote = this.contexts.matrix ? ` matrix ${JSON.stringify(this.contexts.matrix)}` : '';
+    run.log(`▶ job ${this.key}${matrixNote}`);
+    try {
+      this.prepareEnvironment();
+      this.describe();
+      if (job.timeoutMinutes) this.deadline = started + Number(evalToken(job.timeoutMinutes, this.ctx())) * 60_000;
+      for (const step of job.steps) await this.runStep(step);
+      for (const post of this.posts.reverse()) await this.runPost(post);
+    } catch (e) {
+      const message = errorMessage(e);
+      this.line(`✗ ${message}`);
+      this.record.notes.push(message);
+      this.status = 'failure';
+    }
+    const outputs = this.outputs();
+    const result: Result = run.cancelled && this.status !== 'failure' ? 'cancelled' : this.status;
+    Object.assign(this.record, { result, durationMs: Date.now() - started, outputs });
+    run.jobs.push(this.record);
+    run.log(`${ICON[result]} job ${this.key} ${result} (${seconds(this.record.durationMs)})`);
+    return { result, outputs };
+  }
+
+  /** Workflow env, then job env (each may read the ones before it); `defaults.run`. */
+  private prepareEnvironment(): void {
+    for (const token of [this.scope.workflow.env, this.job.env]) {
+      const value = evalToken(token, this.ctx()) as Record<string, Json> | null;
+      for (const [k, v] of Object.entries(value ?? {})) this.env[k] = toText(v);
+    }
+    for (const defaults of [this.scope.workflow.defaults, this.job.defaults]) {
+      const value = evalToken(defaults, this.ctx()) as {
+        run?: { shell?: string; 'working-directory'?: string };
+      } | null;
+      if (value?.run?.shell) this.shell = value.run.shell;
+      if (value?.run?.['working-directory']) this.workingDirectory = value.run['working-directory'];
+    }
+  }
+
+  /** `jobs.<id>.outputs`, evaluated at the end of the job; one holding a masked value is dropped. */
+  private outputs(): Record<string, string> {
+    const outputs: Record<string, string> = {};
+    for (const pair of this.job.outputs ?? []) {
+      const name = String(evalToken(pair.key, this.ctx()));
+      try {
+        const value = toText(evalToken(pair.value, this.ctx(), this.evalOptions()));
+        if (this.run.masker.mask(value) !== value) {
+          this.line(`Warning: skip output '${name}' since it may contain secret.`);
+          continue;
+        }
+        outputs[name] = value;
+      } catch (e) {
+        this.line(`✗ output ${name}: ${errorMessage(e)}`);
+        this.status = 'failure';
+      }
+    }
+    return outputs;
+  }
+
+  /** concurrency / permissions / environment: accepted and reported, not enforced. */
+  private describe(): void {
+    const show = (what: string, token: JobDef['environment']) => {
+      if (!token) return;
+      try {
+        const value = evalToken(token, this.ctx());
+        const text = typeof value === 'string' ? value : JSON.stringify(value);
+        this.record.notes.push(`${what}: ${text}`);
+        this.line(`${what}: ${text}${what === 'environment' ? '' : ' (reported, not enforced locally)'}`);
+      } catch (e) {
+        this.line(`${what}: cannot evaluate: ${errorMessage(e)}`);
+      }
+    };
+    show('environment', this.job.environment);
+    show('concurrency', this.job.concurrency);
+    show('permissions', this.job.permissions);
+  }
+
+  private async runStep(step: StepDef): Promise<void> {
+    const name = stepName(this, step);
+    const started = Date.now();
+    const resolved = this.run.actionsByStep.get(step);
+    const kind: StepRecord['kind'] = step.run ? 'run' : resolved?.kind === 'node' ? 'action' : 'replacement';
+    const entry: StepRecord = { name, kind, uses: step.uses, outcome: 'skipped', conclusion: 'skipped', durationMs: 0 };
+    this.record.steps.push(entry);
+    let go: boolean;
+    try {
+      go = evaluateCondition(step.if, this.ctx(), this.evalOptions());
+    } catch (e) {
+      throw new WorkflowError(`${at(step.where)}: if: ${errorMessage(e)}`);
+    }
+    if (!go) {
+      this.line(`- ${name} (skipped)`);
+      if (step.id) this.steps[step.id] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
+      return;
+    }
+    this.line(`▷ ${name}`);
+    let outcome: StepRun;
+    try {
+      const stepEnv = evalToken(step.env, this.ctx(), this.evalOptions()) as Record<string, Json> | null;
+      const env: Record<string, string> = { ...this.env };
+      for (const [k, v] of Object.entries(stepEnv ?? {})) env[k] = toText(v);
+      outcome = await runStepBody(this, step, env);
+    } catch (e) {
+      outcome = failedStep(`${at(step.where)}: ${errorMessage(e)}`);
+    }
+    if (outcome.error) this.line(`Error: ${outcome.error}`);
+    for (const [k, v] of Object.entries(outcome.env)) this.env[k] = v;
+    this.path.unshift(...outcome.path.reverse());
+    if (outcome.summary.trim()) this.record.summaries.push(outcome.summary);
+    const ok = outcome.exitCode === 0 && !outcome.error;
+    const result: Result = ok ? 'success' : this.run.cancelled ? 'cancelled' : 'failure';
+    const continueOnError = step.continueOnError ? truthy(evalToken(step.continueOnError, this.ctx())) : false;
+    entry.outcome = result;
+    entry.conclusion = result === 'failure' && continueOnError ? 'success' : result;
+    entry.exitCode = outcome.exitCode;
+    entry.error = outcome.error;
+    entry.durationMs = Date.now() - started;
+    if (step.id)
+      this.steps[step.id] = { outputs: outcome.outputs, outcome: entry.outcome, conclusion: entry.conclusion };
+    if (entry.conclusion === 'failure') this.status = 'failure';
+    if (entry.conclusion === 'cancelled' && this.status === 'success') this.status = 'cancelled';
+    const why = ok ? '' : outcome.exitCode !== null ? `, exit code ${outcome.exitCode}` : '';
+    this.line(
+      `${ICON[entry.outcome]} ${name} ${entry.outcome}${continueOnError && !ok ? ' (continue-on-error)' : ''} (${seconds(entry.durationMs)}${why})`,
+    );
+  }
+
+  private async runPost(post: Post): Promise<void> {
+    const condition = post.action.postIf ?? 'always()';
+    const name = `Post ${post.name}`;
+    const entry: StepRecord = {
+      name,
+      kind: 'post',
+      uses: post.step.uses,
+      outcome: 'skipped',
+      conclusion: 'skipped',
+      durationMs: 0,
+    };
+    this.record.steps.push(entry);
+    if (!evaluateCondition(condition, this.ctx(), this.evalOptions())) {
+      this.line(`- ${name} (skipped, post-if: ${condition})`);
+      return;
+    }
+    this.line(`▷ ${name}`);
+    const started = Date.now();
+    const result = await runPostBody(this, post);
+    if (result.summary.trim()) this.record.summaries.push(result.summary);
+    entry.outcome = entry.conclusion = result.exitCode === 0 ? 'success' : 'failure';
+    entry.exitCode = result.exitCode;
+    entry.durationMs = Date.now() - started;
+    if (entry.outcome === 'failure') this.status = 'failure';
+    this.line(`${ICON[entry.outcome]} ${name} ${entry.outcome} (${seconds(entry.durationMs)})`);
+  }
+}
