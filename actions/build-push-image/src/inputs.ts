@@ -3,12 +3,16 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError } from '../../../shared/errors.js';
 import {
+  awsRegion,
   boolean,
   choice,
   duration,
   type Field,
+  host,
+  hostProblem,
   integer,
   keyValues,
+  lineSchema,
   list,
   parseInputs,
   type ReadInput,
@@ -21,31 +25,58 @@ import { BUILD_ARG, parseRepository, platformProblem, type Repository, tagProble
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+/** Keys that a plain object would not keep as keys (and that no service should be called). */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const serviceName = z.string().superRefine((value, ctx) => {
+  if (PROTOTYPE_KEYS.has(value)) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is reserved as a service name` });
+  } else if (!NAME.test(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(value)} is not a service name: lower-case letters, digits, _ . - (at most 63)`,
+    });
+  }
+});
+const line = lineSchema.pipe(z.string().min(1));
+const scalar = z.union([lineSchema, z.number(), z.boolean()]).transform(String);
 const serviceSchema = z
   .object({
-    name: z.string().regex(NAME, 'lower-case letters, digits, _ . - (at most 63)'),
-    context: z.string().min(1).optional(),
-    dockerfile: z.string().min(1).optional(),
-    target: z.string().min(1).optional(),
-    image: z.string().min(1).optional(),
-    'build-args': z.union([z.record(z.string(), scalar), z.array(z.string())]).optional(),
+    name: serviceName,
+    context: line.optional(),
+    dockerfile: line.optional(),
+    target: line.pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'is not a build stage name')).optional(),
+    image: line.optional(),
+    'build-args': z.union([z.record(z.string(), scalar), z.array(lineSchema)]).optional(),
     tags: z.array(scalar).optional(),
-    'tag-prefix': z.string().optional(),
-    platforms: z.array(z.string()).optional(),
+    'tag-prefix': lineSchema.optional(),
+    platforms: z.array(lineSchema).optional(),
   })
   .strict();
 type ServiceSpec = z.infer<typeof serviceSchema>;
-const servicesSchema = z.union([
+/**
+ * A list of services, or a mapping keyed by service name ({ backend: { context: apps/backend } })
+ * turned into the list form first, own keys only, so every name (a `__proto__` key included,
+ * which a zod record drops silently) is checked like a listed one.
+ */
+const servicesSchema = z.preprocess(
+  (value) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.keys(value).map((name) => {
+          const spec = (value as Record<string, unknown>)[name];
+          return spec === null || spec === undefined ? { name } : typeof spec === 'object' ? { ...spec, name } : spec;
+        })
+      : value,
   z.array(serviceSchema).min(1),
-  // A mapping keyed by service name: { backend: { context: apps/backend } }
-  z
-    .record(z.string(), serviceSchema.omit({ name: true }).nullable())
-    .transform((map) => Object.entries(map).map(([name, spec]) => ({ ...(spec ?? {}), name }))),
-]);
+);
 
 const loginSchema = z.array(
-  z.object({ registry: z.string().min(1), username: z.string().min(1), password: z.string().min(1) }).strict(),
+  z
+    .object({
+      registry: z.string().refine((value) => hostProblem(value) === undefined, 'is not a host name like ghcr.io'),
+      username: line,
+      password: line,
+    })
+    .strict(),
 );
 
 /** key=value pairs whose values are secrets: masked as soon as they are read. */
@@ -96,14 +127,14 @@ export const spec = {
   push: boolean({ default: true }),
   skipExisting: boolean({ default: true }),
   concurrency: integer({ default: 2, min: 1, max: 16 }),
-  registry: string(),
+  registry: host(),
   registryUsername: string(),
   registryPassword: secret(),
   logins: logins(),
   ecr: choice(['auto', 'true', 'false'] as const, { default: 'auto' }),
-  awsRegion: string({ pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/, expected: 'an AWS region like eu-west-1' }),
+  awsRegion: awsRegion(),
   ecrRegistryIds: list({ item: (v) => (/^\d{12}$/.test(v) ? undefined : 'is not a 12-digit account id') }),
-  insecureRegistries: list(),
+  insecureRegistries: list({ item: hostProblem, expected: 'registry host names like localhost:5000' }),
   retryAttempts: integer({ default: 5, min: 1, max: 20 }),
   retryBaseDelay: duration({ default: 1000, min: 0, max: 60_000 }),
 };
@@ -124,6 +155,8 @@ export interface Login {
   registry: string;
   username: string;
   password: string;
+  /** The input this login came from, named when the login fails (none: an ECR login). */
+  input?: string;
 }
 
 export type Inputs = Omit<ReturnType<typeof parseInputs<typeof spec>>, 'services' | 'logins'> & {
@@ -248,11 +281,12 @@ export function getInputs(read?: ReadInput, workspace = process.env.GITHUB_WORKS
   if ((raw.registryUsername && !raw.registryPassword) || (!raw.registryUsername && raw.registryPassword)) {
     problems.push('registry-password: registry-username and registry-password go together; expected both or neither');
   }
-  const loginList: Login[] = [...(raw.logins ?? [])];
+  const loginList: Login[] = (raw.logins ?? []).map((login) => ({ ...login, input: 'logins' }));
   if (raw.registryUsername && raw.registryPassword) {
     const hosts = raw.registry ? [raw.registry] : [...new Set(services.map((s) => s.repository.host))];
+    const input = raw.registry ? 'registry' : 'registry-username';
     for (const host of hosts)
-      loginList.push({ registry: host, username: raw.registryUsername, password: raw.registryPassword });
+      loginList.push({ registry: host, username: raw.registryUsername, password: raw.registryPassword, input });
   }
   if (problems.length) throw new ConfigurationError(problems);
   return { ...raw, services, logins: loginList };

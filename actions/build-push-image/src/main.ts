@@ -177,7 +177,12 @@ async function logIn(inputs: Inputs, env: Record<string, string>): Promise<Map<s
   }
   const credentials = new Map<string, Credentials>();
   for (const login of logins) {
-    await dockerLogin(login, { env, attempts: inputs.retryAttempts, baseDelayMs: inputs.retryBaseDelay });
+    try {
+      await dockerLogin(login, { env, attempts: inputs.retryAttempts, baseDelayMs: inputs.retryBaseDelay });
+    } catch (error) {
+      // Name the input the login came from: the failure is most often its host or credentials.
+      throw new Error(`${login.input ?? 'ecr'}: docker login to ${login.registry} failed: ${errorMessage(error)}`);
+    }
     credentials.set(login.registry, { username: login.username, password: login.password });
     info(`logged in to ${login.registry} as ${login.username}`);
   }
