@@ -4,6 +4,7 @@ import {
   choice,
   duration,
   integer,
+  JOB_LIMIT_MS,
   list,
   parseInputs,
   type ReadInput,
@@ -15,6 +16,8 @@ import {
 
 const VERSION = /^[\w.+\-<>=~^*| ]+$/;
 const versionField = (expected: string) => string({ pattern: VERSION, expected });
+/** `1.23`, `1.23.4`, `go1.24rc1`; or `false` (exactly) to skip Go. `no`, `FALSE`, `latest` are neither. */
+const GO_VERSION = /^(false|(go)?\d+\.\d+(\.\d+)?((rc|beta)\d+)?)$/;
 
 /** Every input of setup-monorepo, validated before the first side effect. */
 export function getInputs(read?: ReadInput) {
@@ -23,14 +26,14 @@ export function getInputs(read?: ReadInput) {
       workingDirectory: string({ default: '.' }),
       nodeVersion: versionField('a Node version or range like 24, 24.9.0 or >=22'),
       pnpmVersion: versionField('a pnpm version like 10.34.8'),
-      goVersion: versionField('a Go version like 1.23.4, or "false" to skip Go'),
+      goVersion: string({ pattern: GO_VERSION, expected: 'a Go version like 1.23 or 1.23.4, or false to skip Go' }),
       nodeMirror: url({ default: new URL('https://nodejs.org/dist/') }),
       pnpmMirror: url({ default: new URL('https://registry.npmjs.org/') }),
       goMirror: url({ default: new URL('https://go.dev/dl/') }),
       mirrorToken: secret(),
       cacheBackend: choice(['github', 'local', 'none'] as const, { default: 'github' }),
       cacheDir: string(),
-      cacheSizeLimitMb: integer({ default: 10_240, min: 1 }),
+      cacheSizeLimitMb: integer({ default: 10_240, min: 1, max: 1_048_576 }),
       cachePrefix: string({
         default: 'v1',
         pattern: /^[\w.-]{1,40}$/,
@@ -42,14 +45,15 @@ export function getInputs(read?: ReadInput) {
       saveCache: boolean({ default: true }),
       saveOnFailure: boolean({ default: false }),
       jobStatus: choice(['success', 'failure', 'cancelled'] as const, { default: 'success' }),
-      restoreTimeout: duration({ default: 600_000, min: 1_000 }),
+      // Restoring a cache never needs longer than the job may run.
+      restoreTimeout: duration({ default: 600_000, min: 1_000, max: JOB_LIMIT_MS }),
       install: boolean({ default: true }),
       installArgs: list({ default: ['--frozen-lockfile'] }),
       affected: boolean({ default: true }),
       affectedBase: string({ pattern: /^[^\s-][^\s]*$/, expected: 'a commit SHA or ref' }),
       defaultBranch: string({ pattern: /^[^\s-][^\s]*$/, expected: 'a branch name' }),
       globalFiles: list({ default: ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json', 'turbo.json'] }),
-      fetchDepth: integer({ default: 100, min: 1 }),
+      fetchDepth: integer({ default: 100, min: 1, max: 1_000_000 }),
     },
     read,
   );
