@@ -65,17 +65,19 @@ export async function runJob(
       const outcome = job.uses
         ? await runCallerJob(run, scope, job, label, contexts)
         : await runStepsJob(run, scope, job, label, contexts);
-      results.push(outcome.result);
-      if (outcome.result === 'failure') failed = true;
+      // Job-level continue-on-error is per leg, with the leg's matrix: a tolerated leg neither fails
+      // the job nor cancels the others (GitHub docs, "jobs.<job_id>.strategy.fail-fast").
+      const tolerated =
+        outcome.result === 'failure' && job.continueOnError && truthy(evalToken(job.continueOnError, contexts));
+      if (tolerated) run.log(`  job ${scope.prefix}${label} failed; continue-on-error lets the workflow go on`);
+      const result = tolerated ? 'success' : outcome.result;
+      results.push(result);
+      if (result === 'failure') failed = true;
       for (const [k, v] of Object.entries(outcome.outputs)) if (v !== '' || !(k in outputs)) outputs[k] = v;
     }
   };
   await Promise.all(Array.from({ length: Math.min(maxParallel, combinations.length) }, worker));
-  const result = worst(results);
-  if (result === 'failure' && job.continueOnError && truthy(evalToken(job.continueOnError, base))) {
-    return { result: 'success', outputs };
-  }
-  return { result, outputs };
+  return { result: worst(results), outputs };
 }
 
 /** `jobs.<id>.uses`: a reusable workflow call with inputs, secrets and outputs. */

@@ -36,9 +36,14 @@ export async function runScope(run: RunContext, scope: Scope): Promise<JobOutcom
         const needs: Record<string, JobOutcome> = {};
         for (const need of job.needs) needs[need] = await jobPromise(byId.get(need)!);
         await Promise.all([...ancestors(job.id)].map((a) => jobPromise(byId.get(a)!)));
+        // Job-level status functions look at the whole chain of ancestors, not only `needs`: a job
+        // with no `if:` (implicit success()) is skipped when any ancestor failed or was skipped, even
+        // if its direct needs succeeded (GitHub docs, "Status check functions", and
+        // "jobs.<job_id>.needs": "If a job fails or is skipped, all jobs that need it are skipped").
+        const chain = [...ancestors(job.id)].map((a) => settled.get(a)!.result);
         const status: StatusView = {
-          success: () => !run.cancelled && job.needs.every((n) => needs[n]!.result === 'success'),
-          failure: () => [...ancestors(job.id)].some((a) => settled.get(a)?.result === 'failure'),
+          success: () => !run.cancelled && chain.every((r) => r === 'success'),
+          failure: () => chain.includes('failure'),
           cancelled: () => run.cancelled,
         };
         let outcome: JobOutcome;
