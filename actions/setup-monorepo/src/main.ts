@@ -20,21 +20,9 @@ import {
   runnerOs,
 } from './keys.js';
 import { writeSetupSummary } from './report.js';
+import { markMainFinished, type PostState, savePostState } from './state.js';
 import { setupGo, setupNode, setupPnpm, type Tool } from './toolchain.js';
 import { goVersionSource, nodeVersionSource, pnpmVersionSource, readPackageJson } from './versions.js';
-
-/** What the post step needs to save the caches. */
-export interface PostState {
-  backend?: BackendConfig;
-  caches: (CacheSpec & { hit: RestoreOutcome['hit'] | 'skipped' })[];
-  saveAllowed: boolean;
-  saveBlockedReason?: string;
-  saveOnFailure: boolean;
-  pnpm: string;
-  /** Put first on PATH in the post step (the runner's PATH there may lack it). */
-  pathDirs: string[];
-  cwd: string;
-}
 
 function eventPayload(): EventPayload {
   const path = process.env.GITHUB_EVENT_PATH;
@@ -164,7 +152,7 @@ export async function main(): Promise<void> {
       }
     });
   }
-  core.saveState('setup', JSON.stringify(state));
+  savePostState(state);
   const hit = (id: CacheId) => {
     const r = restores.find((x) => x.id === id);
     return r ? String(r.hit === 'exact') : 'false';
@@ -219,6 +207,6 @@ export async function main(): Promise<void> {
       return { names: list.map((p) => p.name), base, kind, from };
     });
   }
-  core.saveState('main-ok', 'true');
+  markMainFinished();
   await writeSetupSummary({ tools, restores, installMs, affected, backend: state.backend?.kind ?? 'none', state });
 }

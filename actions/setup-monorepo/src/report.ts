@@ -1,7 +1,7 @@
 import { formatDuration } from '../../../shared/duration.js';
 import { table, writeSummary } from '../../../shared/summary.js';
 import type { RestoreOutcome, SaveOutcome } from './caches.js';
-import type { PostState } from './main.js';
+import type { PostState } from './state.js';
 import type { Tool } from './toolchain.js';
 
 export const mb = (bytes?: number): string => (bytes === undefined ? '' : `${(bytes / 1048576).toFixed(1)} MB`);

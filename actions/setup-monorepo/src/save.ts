@@ -2,10 +2,15 @@ import { delimiter } from 'node:path';
 import * as core from '@actions/core';
 import { errorMessage } from '../../../shared/errors.js';
 import { exec } from '../../../shared/exec.js';
+import { choice, parseInputs, type ReadInput } from '../../../shared/inputs.js';
 import { group, info } from '../../../shared/log.js';
 import { makeBackend, type SaveOutcome, saveOne } from './caches.js';
-import type { PostState } from './main.js';
 import { writeSaveSummary } from './report.js';
+import { mainFinished, readPostState } from './state.js';
+
+/** The post step's one input: action.yml defaults it to `${{ job.status }}`. */
+export const getPostInputs = (read?: ReadInput) =>
+  parseInputs({ jobStatus: choice(['success', 'failure', 'cancelled'] as const, { default: 'success' }) }, read);
 
 /**
  * The post step: saves every cache whose exact key missed, after `pnpm store prune`. Nothing is saved
@@ -14,20 +19,19 @@ import { writeSaveSummary } from './report.js';
  * that did not finish counts as a failure too.
  */
 export async function save(): Promise<void> {
-  const raw = core.getState('setup');
-  if (!raw) {
+  const state = readPostState();
+  if (!state) {
     info('setup-monorepo did not get as far as planning its caches: nothing to save');
     return;
   }
-  const state = JSON.parse(raw) as PostState;
   if (!state.backend) return;
   if (!state.saveAllowed) {
     info(`not saving caches: ${state.saveBlockedReason ?? 'saving is disabled'}`);
     await writeSaveSummary([], `Not saved: ${state.saveBlockedReason ?? 'saving is disabled'}.`);
     return;
   }
-  const jobStatus = (core.getInput('job-status') || 'success').toLowerCase();
-  const failed = jobStatus !== 'success' || core.getState('main-ok') !== 'true';
+  const { jobStatus } = getPostInputs();
+  const failed = jobStatus !== 'success' || !mainFinished();
   if (failed && !state.saveOnFailure) {
     info(`not saving caches: the job did not succeed (job-status ${jobStatus}) and save-on-failure is false`);
     return;
