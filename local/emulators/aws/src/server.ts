@@ -10,6 +10,10 @@ import type { ServiceName } from '../testing/aws-model.js';
 import { ecr } from './ecr.js';
 import { Ecs, type EcsOptions } from './ecs/index.js';
 import { AwsError } from './errors.js';
+import { serveIamSts } from './iam/http.js';
+import { Iam } from './iam/iam.js';
+import { queryService } from './iam/query.js';
+import { Sts } from './iam/sts.js';
 import { invalidInput, messageKey, SERVER_FAULT } from './model-check.js';
 import { SecretsManager } from './secrets-manager.js';
 import { type ParameterType, Ssm } from './ssm.js';
@@ -57,6 +61,8 @@ export class AwsEmulator {
   private faults: FaultRule[] = [];
   readonly secrets: SecretsManager;
   readonly ssm: Ssm;
+  readonly iam: Iam;
+  readonly sts: Sts;
   private stats = {
     total: 0,
     byOperation: {} as Record<string, number>,
@@ -89,6 +95,8 @@ export class AwsEmulator {
     this.ecs = new Ecs(ecsOptions);
     this.secrets = new SecretsManager(this.options.region, this.options.accountId);
     this.ssm = new Ssm(this.options.region, this.options.accountId);
+    this.iam = new Iam(this.options.accountId);
+    this.sts = new Sts(this.iam);
   }
 
   get port(): number {
@@ -129,6 +137,9 @@ export class AwsEmulator {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/_emulator/')) return this.control(req.method ?? 'GET', url.pathname, body, res);
+    // IAM and STS (Query protocol too) are told from other Query services by their API version.
+    const iamOrSts = queryService(req.headers['content-type'], body);
+    if (iamOrSts) return void (await serveIamSts(iamOrSts, this.iam, this.sts, req.headers, body, res));
     const target = String(req.headers['x-amz-target'] ?? '');
     const prefix = Object.keys(PREFIXES).find((p) => target.startsWith(p));
     const operation = prefix ? target.slice(prefix.length) : target;
@@ -230,6 +241,8 @@ export class AwsEmulator {
           this.faults = [];
           this.secrets.clear();
           this.ssm.clear();
+          this.iam.clear();
+          this.sts.clear();
           this.stats = { total: 0, byOperation: {}, byStatus: {}, since: Date.now() };
           return reply(200, { ok: true });
         case 'GET /_emulator/faults':
@@ -264,6 +277,15 @@ export class AwsEmulator {
             (input.type ?? 'SecureString') as ParameterType,
           );
           return reply(200, { name, version, arn: this.ssm.arn(name) });
+        }
+        case 'POST /_emulator/oidc/keys': {
+          // The verification keys of an OIDC issuer: a JWKS (`keys`) or a URL serving one (`jwksUri`).
+          const issuer = String(input.issuer ?? '');
+          if (!issuer.startsWith('https://') || !(Array.isArray(input.keys) || typeof input.jwksUri === 'string')) {
+            return reply(400, { message: 'expected { issuer: "https://...", keys: [JWK...] } or { issuer, jwksUri }' });
+          }
+          this.iam.keys.set(issuer.replace(/\/$/, ''), { keys: input.keys, jwksUri: input.jwksUri });
+          return reply(200, { issuer });
         }
         case 'POST /_emulator/tasks/crash':
           return reply(200, {
