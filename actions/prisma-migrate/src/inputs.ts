@@ -1,8 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
+  awsRegion,
   boolean,
   choice,
+  controlProblem,
   duration,
   type Field,
   fail,
@@ -25,6 +27,8 @@ const POSTGRES_PROTOCOLS = ['postgresql:', 'postgres:'];
 export function databaseUrl(raw: string, name: string): URL {
   registerSecretUrl(raw);
   const expected = 'postgresql://user:password@host:5432/database';
+  const control = controlProblem(raw);
+  if (control) fail(name, `${control} (value hidden)`, `${expected} on one line`);
   // An unencoded @ in the password would make a different, valid-looking URL (and show part of it).
   if ((raw.match(/@/g) ?? []).length > 1) {
     fail(name, 'is not a valid URL (value hidden): percent-encode @ / : # ? in the user name and password', expected);
@@ -46,6 +50,13 @@ export function databaseUrl(raw: string, name: string): URL {
 
 const optionalUrl: Field<URL | undefined> = (raw, name) => (raw === '' ? undefined : databaseUrl(raw, name));
 
+/**
+ * A Secrets Manager SecretId: a name (1-512 of letters, digits and / _ + = . @ -) or the secret's
+ * ARN (Secrets Manager API reference, CreateSecret Name and DescribeSecret SecretId).
+ */
+const SECRET_ID =
+  /^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws(-[a-z]+)*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512})$/;
+
 /** A Prisma migration folder name as `prisma migrate resolve` takes it. */
 const MIGRATION_NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -54,9 +65,12 @@ export function getInputs(read?: ReadInput) {
     {
       mode: choice(MODES, { default: 'status' }),
       databaseUrl: optionalUrl,
-      databaseSecretId: string(),
-      databaseSecretKey: string(),
-      awsRegion: string(),
+      databaseSecretId: string({
+        pattern: SECRET_ID,
+        expected: 'a Secrets Manager secret name (letters, digits, / _ + = . @ -) or ARN',
+      }),
+      databaseSecretKey: string({ maxLength: 1024, expected: 'a JSON key of the secret' }),
+      awsRegion: awsRegion(),
       workingDirectory: string({ default: '.' }),
       schema: string({ default: 'prisma/schema.prisma' }),
       migrationsDir: string(),
