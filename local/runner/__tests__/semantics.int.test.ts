@@ -67,3 +67,48 @@ test('success() and failure() over the whole chain of ancestors; !cancelled() an
   expect(log).toMatch(/parent=skipped/);
   expect(log).not.toMatch(/must not run$/m);
 });
+
+describe('workflow_dispatch inputs', () => {
+  const dispatch = (inputs: Record<string, string>) => run('dispatch.yml', { event: 'workflow_dispatch', inputs });
+
+  test('typed in the inputs context, strings in github.event.inputs, defaults applied', async () => {
+    const { result, log } = await dispatch({ environment: 'staging', 'dry-run': 'true', replicas: '3' });
+    expect(result.error).toBeUndefined();
+    expect(result.conclusion).toBe('success');
+    expect(log).toContain(
+      'inputs={"operation":"deploy","environment":"staging","replicas":3,"dry-run":true,"note":"none"}',
+    );
+    expect(log).toContain(
+      'event={"operation":"deploy","environment":"staging","replicas":"3","dry-run":"true","note":"none"}',
+    );
+  });
+
+  test('bad values are all rejected, named, before any job starts', async () => {
+    const { result, log } = await dispatch({
+      operation: 'destroy',
+      replicas: 'many',
+      'dry-run': 'yes',
+      colour: 'red',
+    });
+    expect(result.conclusion).toBe('failure');
+    expect(result.jobs).toEqual([]);
+    expect(log).not.toMatch(/▶ job/);
+    const problems = result.error
+      ?.split('\n')
+      .slice(1)
+      .map((l) => l.trim());
+    expect(problems).toEqual([
+      'colour: not an input of this workflow; expected one of operation, environment, replicas, dry-run, note',
+      'operation: "destroy" is not valid; expected one of deploy, rollback',
+      'environment: required and not given; expected the name of an environment',
+      'replicas: "many" is not valid; expected a number',
+      'dry-run: "yes" is not valid; expected true or false',
+    ]);
+  });
+
+  test('a workflow without on.workflow_dispatch cannot be dispatched', async () => {
+    const { result } = await run('ancestors.yml', { event: 'workflow_dispatch' });
+    expect(result.jobs).toEqual([]);
+    expect(result.error).toMatch(/has no on.workflow_dispatch trigger/);
+  });
+});

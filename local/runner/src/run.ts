@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../../../shared/errors.js';
 import type { ResolvedAction, Resolver } from './actions.js';
 import { callInputs, prepare } from './calls.js';
+import { dispatchInputs } from './dispatch.js';
 import type { Json } from './expressions.js';
 import { githubContext } from './github-context.js';
 import { runScope } from './graph.js';
@@ -94,9 +95,7 @@ class Run implements RunContext {
     for (const value of Object.values(options.secrets ?? {})) this.masker.add(value);
     if (options.github?.token) this.masker.add(options.github.token);
     this.eventPath = join(this.runDir, 'event.json');
-    const github = githubContext(options, this.source, this.runId, this.eventPath);
-    this.github = github;
-    writeFileSync(this.eventPath, JSON.stringify(github.event, null, 2));
+    this.github = githubContext(options, this.source, this.runId, this.eventPath);
     options.signal?.addEventListener('abort', () => this.cancel());
   }
 
@@ -135,14 +134,10 @@ class Run implements RunContext {
       const workflow = await this.load(this.options.workflow);
       this.github.workflow = workflow.name;
       await prepare(workflow, this.resolver, (path) => this.load(path), this);
+      const inputs = this.inputs(workflow);
+      writeFileSync(this.eventPath, JSON.stringify(this.github.event, null, 2));
       this.log(
         `▶ workflow ${workflow.display} (${workflow.name}) on ${this.github.event_name} ${this.github.ref} ${String(this.github.sha).slice(0, 12)}`,
-      );
-      const inputs = callInputs(
-        workflow,
-        this.options.inputs ?? {},
-        workflow.call ? 'workflow_call' : 'workflow_dispatch',
-        { github: this.github, vars: this.options.vars ?? {} },
       );
       const outcome = await this.runScope({
         workflow,
@@ -175,6 +170,17 @@ class Run implements RunContext {
       `${ICON[conclusion]} workflow ${conclusion} in ${seconds(result.durationMs)}; report: ${relative(process.cwd(), result.reportPath) || result.reportPath}`,
     );
     return result;
+  }
+
+  /** The run's `inputs`: a dispatch's checked against on.workflow_dispatch, or a call's against on.workflow_call. */
+  private inputs(workflow: WorkflowDef): Record<string, Json> {
+    const given = this.options.inputs ?? {};
+    if (this.github.event_name === 'workflow_dispatch') {
+      const dispatched = dispatchInputs(workflow, given);
+      (this.github.event as Record<string, Json>).inputs = dispatched.event;
+      return dispatched.inputs;
+    }
+    return callInputs(workflow, given, 'workflow_call', { github: this.github, vars: this.options.vars ?? {} });
   }
 
   private display(path: string): string {

@@ -73,6 +73,15 @@ export interface CallInputDef {
   default?: TemplateToken;
 }
 
+/** `on.workflow_dispatch.inputs.<name>` (GitHub docs, "on.workflow_dispatch.inputs"). */
+export interface DispatchInputDef {
+  type: string;
+  required: boolean;
+  default?: string;
+  options?: string[];
+  where: Where;
+}
+
 export interface WorkflowDef {
   path: string;
   /** The path as shown in messages (relative to the repository when inside it). */
@@ -84,6 +93,7 @@ export interface WorkflowDef {
     secrets: Record<string, { required: boolean }>;
     outputs: Record<string, TemplateToken>;
   };
+  dispatch?: { inputs: Record<string, DispatchInputDef> };
   env?: TemplateToken;
   defaults?: TemplateToken;
   concurrency?: TemplateToken;
@@ -179,6 +189,7 @@ export async function loadWorkflow(path: string, display = path, content?: strin
         for (const [event, config] of entries(value)) {
           workflow.events.push(event);
           if (event === 'workflow_call') workflow.call = readCall(config);
+          if (event === 'workflow_dispatch') workflow.dispatch = readDispatch(config);
         }
     }
   }
@@ -264,6 +275,26 @@ export async function loadWorkflow(path: string, display = path, content?: strin
       else if (key === 'timeout-minutes') step.timeoutMinutes = value;
     }
     return step;
+  }
+
+  function readDispatch(config: TemplateToken): WorkflowDef['dispatch'] {
+    const inputs: Record<string, DispatchInputDef> = {};
+    for (const [key, value] of entries(config)) {
+      if (key !== 'inputs') continue;
+      for (const [name, def] of entries(value)) {
+        const fields = Object.fromEntries(entries(def));
+        const options =
+          fields.options && isSequence(fields.options) ? [...fields.options].map((o) => str(o) ?? '') : undefined;
+        inputs[name] = {
+          type: str(fields.type) ?? 'string',
+          required: str(fields.required) === 'true',
+          default: str(fields.default),
+          options,
+          where: whereOf(def),
+        };
+      }
+    }
+    return { inputs };
   }
 
   function readCall(config: TemplateToken): WorkflowDef['call'] {
