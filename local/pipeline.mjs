@@ -349,9 +349,12 @@ try {
   const awsEndpoint = JSON.parse(readFileSync(join(ROOT, '.local/emulators/aws.json'), 'utf8')).endpoint;
   const githubUrl = await timed('GitHub emulator', ensureGithubEmulator);
   // The example caches through GitHub's cache service (setup-monorepo's default backend): an
-  // emulator of it for this run (Node 24 loads the TypeScript directly).
+  // emulator of it for this run, speaking v2 as on github.com's hosted runners.
+  let cacheRuntimeToken;
   cacheEmulator = await timed('GitHub cache service emulator', async () => {
-    const { startCacheEmulator } = await import('./emulators/cache/server.ts');
+    const { loadCacheEmulator } = await import('./emulators/cache/load.mjs');
+    const { startCacheEmulator, runtimeToken } = await loadCacheEmulator();
+    cacheRuntimeToken = runtimeToken({ ref: 'refs/heads/main' });
     return startCacheEmulator();
   });
   await timed('environments (databases, secrets, ECS services)', () => bootstrapEnvironments(awsEndpoint));
@@ -388,7 +391,7 @@ try {
       github: { apiUrl: githubUrl, token: 'ghs_local_pipeline_token' },
       env: {
         ACTIONS_CACHE_URL: cacheEmulator.url,
-        ACTIONS_RUNTIME_TOKEN: 'local-runtime-token',
+        ...cacheEmulator.env({ token: cacheRuntimeToken }),
         TURBO_TELEMETRY_DISABLED: '1',
         DO_NOT_TRACK: '1',
         PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}`,
