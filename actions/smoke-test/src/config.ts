@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../../../shared/duration.js';
+import { lineSchema } from '../../../shared/inputs.js';
 import {
   compileRegex,
   type JsonExpectation,
@@ -16,7 +17,8 @@ import {
   type VersionSource,
 } from './expect.js';
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+// Header names and values, versions, names and URLs are one line each (no forged log line or header).
+const scalar = z.union([lineSchema, z.number(), z.boolean()]).transform(String);
 
 const durationValue = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDuration(String(value));
@@ -106,7 +108,7 @@ const versionSchema = z
 const positive = z.number().int().min(1);
 /** Settings a check may take from the defaults (or the action inputs). */
 const settings = {
-  headers: z.record(z.string(), scalar).optional(),
+  headers: z.record(lineSchema, scalar).optional(),
   timeout: durationValue.optional(),
   interval: durationValue.optional(),
   'max-interval': durationValue.optional(),
@@ -122,8 +124,8 @@ export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTION
 
 const checkSchema = z
   .object({
-    name: z.string().min(1).optional(),
-    url: z.string().min(1),
+    name: lineSchema.min(1).optional(),
+    url: lineSchema.min(1),
     method: z
       .string()
       .transform((m) => m.toUpperCase())

@@ -4,6 +4,7 @@ import { rootCertificates } from 'node:tls';
 import { ConfigurationError } from '../../../shared/errors.js';
 import {
   boolean,
+  controlProblem,
   duration,
   type Field,
   InputProblem,
@@ -38,8 +39,10 @@ function checksDocument(): Field<ChecksDocument | undefined> {
 
 const versionFrom = (raw: string, name: string): VersionSource | undefined => {
   if (raw === '') return undefined;
-  const match = /^(header|json-path):\s*(.+)$/.exec(raw.trim());
   const expected = 'header:<name> or json-path:<path>, e.g. json-path:$.commit';
+  const control = controlProblem(raw);
+  if (control) throw new InputProblem(`${name}: ${control}; expected ${expected} on one line`);
+  const match = /^(header|json-path):\s*(.+)$/.exec(raw.trim());
   if (!match) throw new InputProblem(`${name}: ${JSON.stringify(raw)} is not valid; expected ${expected}`);
   if (match[1] === 'header') return { kind: 'header', name: match[2]!.trim() };
   const path = parseJsonPath(match[2]!);
