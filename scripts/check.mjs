@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run check: action-docs fresh, action.yml conventions, actionlint (offline), workflow ↔ action contract.
+// npm run check: action-docs fresh, action.yml conventions, actionlint (offline), workflow ↔ action contract,
+// no import cycles among actions/, shared/ and local/.
 // Prints `path:line: message` per problem and exits 1 if there is any.
 // options: --root DIR (default: the repository), --repo owner/name (default org/deploy-actions)
 import { dirname, resolve } from 'node:path';

@@ -97,3 +97,8 @@ export function readYamlSource(absPath: string, relPath: string): YamlSource;
 export function lineOf(src: YamlSource, node: unknown, fallback?: number): number;
 export function formatProblem(p: Problem): string;
 export function sortProblems(problems: Problem[]): Problem[];
+
+export const CYCLE_ROOTS: string[];
+export function importGraph(root: string, roots?: string[]): Map<string, { to: string; line: number }[]>;
+export function findCycles(graph: Map<string, { to: string }[]>): string[][];
+export function checkImportCycles(root: string, roots?: string[]): Problem[];

@@ -2,12 +2,14 @@
 import { checkActionlint } from './actionlint.mjs';
 import { checkActionDefinitions, loadActions } from './actions.mjs';
 import { checkContract } from './contract.mjs';
+import { checkImportCycles } from './cycles.mjs';
 import { checkDocs } from './docs.mjs';
 import { sortProblems } from './yaml-source.mjs';
 
 export { actionlintText, checkActionlint, listWorkflows } from './actionlint.mjs';
 export { checkActionDefinitions, EXPECTED_USING, KEBAB_CASE, loadAction, loadActions } from './actions.mjs';
 export { checkContract, checkContractSources, parseSuiteUses } from './contract.mjs';
+export { CYCLE_ROOTS, checkImportCycles, findCycles, importGraph } from './cycles.mjs';
 export {
   checkDocs,
   DEFAULT_REF,
@@ -23,7 +25,7 @@ export { formatProblem, lineOf, parseYamlSource, readYamlSource, sortProblems } 
 /** @typedef {import('./yaml-source.mjs').Problem} Problem */
 
 /**
- * Every check (docs, action.yml conventions, actionlint, contract) on root; problems sorted by path and line.
+ * Every check (docs, action.yml conventions, actionlint, contract, import cycles) on root; problems sorted by path and line.
  * @param {string} root
  * @param {{ repo?: string, ref?: string }} [opts]
  * @returns {Promise<Problem[]>}
@@ -35,6 +37,7 @@ export async function runChecks(root, opts = {}) {
     ...checkActionDefinitions(actions),
     ...(await checkActionlint(root)),
     ...checkContract(root, { ...opts, actions }),
+    ...checkImportCycles(root),
   ];
   return sortProblems(problems);
 }
