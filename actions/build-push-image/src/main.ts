@@ -24,6 +24,7 @@ import {
 import { getInputs, type Inputs, type Login, type Service } from './inputs.js';
 import { dockerLogin, ecrLogins, ecrRegistriesOf, prepareDockerConfig } from './login.js';
 import { type Credentials, manifestSize, RegistryClient } from './registry.js';
+import { saveDockerConfig, saveRegistries } from './state.js';
 import { deriveTags, type EventContext, ociLabels } from './tags.js';
 
 export interface ServiceResult {
@@ -117,7 +118,7 @@ export async function main(): Promise<void> {
   mkdirSync(temp, { recursive: true });
   const workDir = mkdtempSync(join(temp, 'build-push-image-'));
   const dockerConfig = prepareDockerConfig();
-  core.saveState('docker-config', dockerConfig);
+  saveDockerConfig(dockerConfig);
   const env: Record<string, string> = { DOCKER_CONFIG: dockerConfig };
   if (!buildx) env.DOCKER_BUILDKIT = '0';
   const credentials = await group('Log in', () => logIn(inputs, env));
@@ -187,7 +188,7 @@ async function logIn(inputs: Inputs, env: Record<string, string>): Promise<Map<s
     info(`logged in to ${login.registry} as ${login.username}`);
   }
   if (!logins.length) info('no registry login asked for (anonymous, or the runner is already logged in)');
-  core.saveState('registries', JSON.stringify(logins.map((l) => l.registry)));
+  saveRegistries(logins.map((l) => l.registry));
   return credentials;
 }
 
