@@ -320,6 +320,7 @@ cmd_up() {
   registry_up
   postgres_up
   image_up
+  HAPROXY_STATE_DIR="$STATE/haproxy" bash "$ROOT/local/infra/haproxy.sh" up 9>&-; export ELBV2_HAPROXY_INFO="$STATE/haproxy/haproxy.json"
   aws_emulator_up
   write_env
   cat <<EOF
@@ -346,6 +347,7 @@ cmd_down() {
     log "postgres: not started by infra.sh, leaving it alone"
   fi
   node "$ROOT/local/emulators/aws/start.mjs" --stop || log "aws emulator: stop failed"
+  HAPROXY_STATE_DIR="$STATE/haproxy" bash "$ROOT/local/infra/haproxy.sh" down || log "haproxy: stop failed"
   stop_pid registry "$STATE/registry/registry.pid" docker-registry
   stop_pid dockerd "$STATE/docker/dockerd.pid" dockerd
   # dockerd leaves mounts (its network namespace) under our state folder; without them .local can be removed.
@@ -369,6 +371,7 @@ cmd_status() {
   printf '%-9s %-5s %s\n' image "$s" "$BASE_IMAGE"
   if curl -fsS -o /dev/null "$AWS_ENDPOINT/_emulator/health" 2>/dev/null; then s=up; else s=down; fi
   printf '%-9s %-5s %s\n' aws "$s" "$AWS_ENDPOINT"
+  HAPROXY_STATE_DIR="$STATE/haproxy" bash "$ROOT/local/infra/haproxy.sh" status
 }
 
 case "${1:-}" in

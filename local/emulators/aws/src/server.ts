@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceName } from '../testing/aws-model.js';
 import { ecr } from './ecr.js';
 import { Ecs, type EcsOptions } from './ecs/index.js';
+import { Elbv2 } from './elbv2/elbv2.js';
+import { isQueryRequest, serveQuery } from './elbv2/http.js';
 import { AwsError } from './errors.js';
 import { serveIamSts } from './iam/http.js';
 import { Iam } from './iam/iam.js';
@@ -57,6 +59,7 @@ const PREFIXES: Record<string, string> = {
 
 export class AwsEmulator {
   readonly ecs: Ecs;
+  readonly elbv2: Elbv2;
   private server?: Server;
   private faults: FaultRule[] = [];
   readonly secrets: SecretsManager;
@@ -93,6 +96,7 @@ export class AwsEmulator {
       resolveSecret: (valueFrom) => this.resolveSecret(valueFrom),
     };
     this.ecs = new Ecs(ecsOptions);
+    this.elbv2 = new Elbv2(this.options);
     this.secrets = new SecretsManager(this.options.region, this.options.accountId);
     this.ssm = new Ssm(this.options.region, this.options.accountId);
     this.iam = new Iam(this.options.accountId);
@@ -120,11 +124,13 @@ export class AwsEmulator {
       this.server!.listen(this.options.port, this.options.host, () => resolve());
     });
     this.ecs.start();
+    await this.elbv2.start();
     return this;
   }
 
   async stop(): Promise<void> {
     await this.ecs.close();
+    await this.elbv2.close();
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
@@ -137,6 +143,9 @@ export class AwsEmulator {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/_emulator/')) return this.control(req.method ?? 'GET', url.pathname, body, res);
+    // ELBv2 speaks the Query protocol (form-encoded Action=...), the other services JSON 1.1.
+    if (isQueryRequest(req.headers['content-type'], body))
+      return void (await serveQuery(this.elbv2, req.headers, body, res));
     // IAM and STS (Query protocol too) are told from other Query services by their API version.
     const iamOrSts = queryService(req.headers['content-type'], body);
     if (iamOrSts) return void (await serveIamSts(iamOrSts, this.iam, this.sts, req.headers, body, res));
@@ -238,6 +247,7 @@ export class AwsEmulator {
           return reply(200, { ok: true, pid: process.pid, port: this.port, instance: this.instance });
         case 'POST /_emulator/reset':
           await this.ecs.clear();
+          await this.elbv2.clear();
           this.faults = [];
           this.secrets.clear();
           this.ssm.clear();
