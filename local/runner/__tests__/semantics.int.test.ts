@@ -112,3 +112,32 @@ describe('workflow_dispatch inputs', () => {
     expect(result.error).toMatch(/has no on.workflow_dispatch trigger/);
   });
 });
+
+describe('hosted-runner limits that change outcomes', () => {
+  test('timeout-minutes above the job limit does not buy more time (limit shortened for the test)', async () => {
+    const { result, log } = await run('time-limit.yml', { limits: { jobMinutes: 0.02 } });
+    const job = result.jobs.find((j) => j.key === 'long');
+    expect(job?.result).toBe('failure');
+    expect(job?.steps[0]?.error).toBe(
+      'The job running on runner local has exceeded the maximum execution time of 0.02 minutes.',
+    );
+    expect(log).toMatch(/timeout-minutes 720 is above the hosted job limit/);
+    expect(log).not.toMatch(/^\[long\] finished$/m);
+  });
+
+  test('job outputs over 1 MB fail the job; a step summary over 1 MiB is dropped with an error annotation', async () => {
+    const { result, results, log } = await run('size-limits.yml');
+    expect(results['big-output']).toBe('failure');
+    expect(log).toMatch(/Error: Job outputs exceed 1,048,576 bytes \(1,200,008 as UTF-16\)/);
+    expect(log).toMatch(/result=failure blob-length=0/);
+    const summary = result.jobs.find((j) => j.key === 'big-summary');
+    expect(summary?.result).toBe('success');
+    expect(summary?.summaries).toEqual(['### kept\n']);
+    expect(summary?.annotations).toEqual([
+      {
+        level: 'error',
+        message: '$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k, got 1127k.',
+      },
+    ]);
+  });
+});

@@ -41,6 +41,7 @@ export class JobRun implements StepHost {
   shell?: string;
   workingDirectory?: string;
   deadline = Number.POSITIVE_INFINITY;
+  jobMinutes = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly run: RunContext,
@@ -105,7 +106,8 @@ export class JobRun implements StepHost {
     try {
       this.prepareEnvironment();
       this.describe();
-      if (job.timeoutMinutes) this.deadline = started + Number(evalToken(job.timeoutMinutes, this.ctx())) * 60_000;
+      this.jobMinutes = this.timeLimit();
+      this.deadline = started + this.jobMinutes * 60_000;
       for (const step of job.steps) await this.runStep(step);
       for (const post of this.posts.reverse()) await this.runPost(post);
     } catch (e) {
@@ -120,6 +122,40 @@ export class JobRun implements StepHost {
     run.jobs.push(this.record);
     run.log(`${ICON[result]} job ${this.key} ${result} (${seconds(this.record.durationMs)})`);
     return { result, outputs };
+  }
+
+  /**
+   * `timeout-minutes` (default 360), capped by the hosted runner's job limit: a larger value does not
+   * buy more time (GitHub docs, "jobs.<job_id>.timeout-minutes").
+   */
+  private timeLimit(): number {
+    const { limits } = this.run;
+    if (!this.job.timeoutMinutes) return Math.min(360, limits.jobMinutes);
+    const given = evalToken(this.job.timeoutMinutes, this.ctx());
+    const minutes = Number(given);
+    if (!Number.isFinite(minutes) || minutes <= 0)
+      throw new WorkflowError(
+        `${at(this.job.where)}: timeout-minutes: ${JSON.stringify(given)} is not valid; expected a positive number of minutes`,
+      );
+    if (minutes > limits.jobMinutes)
+      this.line(
+        `timeout-minutes ${minutes} is above the hosted job limit; the job stops after ${limits.jobMinutes} minutes`,
+      );
+    return Math.min(minutes, limits.jobMinutes);
+  }
+
+  /** A step summary over the limit is not kept, with GitHub's error annotation; the step's outcome stands. */
+  private addSummary(summary: string): void {
+    if (!summary.trim()) return;
+    const bytes = Buffer.byteLength(summary);
+    if (bytes > this.run.limits.summaryBytes) {
+      const k = (n: number) => `${Math.ceil(n / 1024)}k`;
+      const message = `$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of ${k(this.run.limits.summaryBytes)}, got ${k(bytes)}.`;
+      this.record.annotations.push({ level: 'error', message });
+      this.line(`Error: ${message}`);
+      return;
+    }
+    this.record.summaries.push(summary);
   }
 
   /** Workflow env, then job env (each may read the ones before it); `defaults.run`. */
@@ -153,6 +189,16 @@ export class JobRun implements StepHost {
         this.line(`✗ output ${name}: ${errorMessage(e)}`);
         this.status = 'failure';
       }
+    }
+    // GitHub counts a job's outputs together, approximated as UTF-16 (2 bytes per code unit); over the
+    // limit the job's outputs cannot be set and the job fails.
+    const size = Object.entries(outputs).reduce((sum, [k, v]) => sum + 2 * (k.length + v.length), 0);
+    if (size > this.run.limits.jobOutputBytes) {
+      const limit = this.run.limits.jobOutputBytes.toLocaleString('en-US');
+      this.line(`Error: Job outputs exceed ${limit} bytes (${size.toLocaleString('en-US')} as UTF-16)`);
+      this.record.notes.push(`job outputs exceed ${limit} bytes`);
+      this.status = 'failure';
+      return {};
     }
     return outputs;
   }
@@ -206,7 +252,7 @@ export class JobRun implements StepHost {
     if (outcome.error) this.line(`Error: ${outcome.error}`);
     for (const [k, v] of Object.entries(outcome.env)) this.env[k] = v;
     this.path.unshift(...outcome.path.reverse());
-    if (outcome.summary.trim()) this.record.summaries.push(outcome.summary);
+    this.addSummary(outcome.summary);
     const ok = outcome.exitCode === 0 && !outcome.error;
     const result: Result = ok ? 'success' : this.run.cancelled ? 'cancelled' : 'failure';
     const continueOnError = step.continueOnError ? truthy(evalToken(step.continueOnError, this.ctx())) : false;
@@ -244,7 +290,7 @@ export class JobRun implements StepHost {
     this.line(`▷ ${name}`);
     const started = Date.now();
     const result = await runPostBody(this, post);
-    if (result.summary.trim()) this.record.summaries.push(result.summary);
+    this.addSummary(result.summary);
     entry.outcome = entry.conclusion = result.exitCode === 0 ? 'success' : 'failure';
     entry.exitCode = result.exitCode;
     entry.durationMs = Date.now() - started;

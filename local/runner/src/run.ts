@@ -18,6 +18,7 @@ import { githubContext } from './github-context.js';
 import { runScope } from './graph.js';
 import { Masker } from './masker.js';
 import { writeReport } from './report.js';
+import { stopStep } from './step-process.js';
 import { NODE24 } from './step-protocol.mjs';
 import {
   ICON,
@@ -35,11 +36,15 @@ import { loadWorkflow, type StepDef, type WorkflowDef } from './workflow.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** GitHub-hosted runner limits (see limits in types.ts). */
+/**
+ * GitHub-hosted runner limits that change outcomes (GitHub docs, "Usage limits": each job runs for up
+ * to 6 hours; "Defining outputs for jobs": at most 1 MB per job, approximated as UTF-16; "Adding a job
+ * summary": a step summary up to 1 MiB).
+ */
 export const HOSTED_LIMITS: Limits = {
-  jobMinutes: Number.POSITIVE_INFINITY,
-  jobOutputBytes: Number.POSITIVE_INFINITY,
-  summaryBytes: Number.POSITIVE_INFINITY,
+  jobMinutes: 360,
+  jobOutputBytes: 1024 * 1024,
+  summaryBytes: 1024 * 1024,
 };
 
 export function runWorkflow(options: RunOptions): Promise<RunResult> {
@@ -120,7 +125,7 @@ class Run implements RunContext {
     if (this.cancelled) return;
     this.cancelled = true;
     this.log('⊘ run cancelled: stopping running steps');
-    for (const child of this.running) child.kill('SIGTERM');
+    for (const child of this.running) stopStep(child);
   }
 
   async start(): Promise<RunResult> {

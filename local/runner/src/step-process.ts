@@ -3,7 +3,7 @@
  * file-command files, the workflow commands on its output (masks, groups, annotations,
  * stop-commands), `timeout-minutes` and the job deadline.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { toText } from './expressions.js';
@@ -68,10 +68,13 @@ export function spawnStep(
   const timeoutMs = step.timeoutMinutes
     ? Number(toText(evalToken(step.timeoutMinutes, host.ctx()))) * 60_000
     : Number.POSITIVE_INFINITY;
-  const limit = Math.min(timeoutMs, host.deadline - Date.now());
+  const jobLeft = host.deadline - Date.now();
+  const limit = Math.min(timeoutMs, jobLeft);
   if (!existsSync(cwd)) return Promise.resolve(failedStep(`working directory ${cwd} does not exist`));
   return new Promise((resolveStep) => {
-    const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so a timeout or a cancel stops everything the step started (as the
+    // runner kills the process tree), not only its shell.
+    const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     run.running.add(child);
     const onLine = commandHandler(host, env, verbose);
     const out = lineReader(onLine.line);
@@ -83,8 +86,7 @@ export function spawnStep(
       ? setTimeout(
           () => {
             timedOut = true;
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+            stopStep(child);
           },
           Math.max(0, limit),
         )
@@ -102,7 +104,7 @@ export function spawnStep(
         exitCode,
         ...written,
         outputs: { ...onLine.legacyOutputs, ...written.outputs },
-        error: timedOut ? 'the step timed out (timeout-minutes)' : error,
+        error: timedOut ? timeoutMessage(host, timeoutMs < jobLeft) : error,
       });
     };
     child.on('error', (e) => finish(null, `${program}: ${e.message}`));
@@ -157,4 +159,25 @@ function commandHandler(host: StepHost, env: Record<string, string>, verbose: bo
     host.line(text, verbose);
   };
   return { line, legacyOutputs };
+}
+
+function timeoutMessage(host: StepHost, stepLimit: boolean): string {
+  if (stepLimit) return 'the step timed out (timeout-minutes)';
+  // GitHub's words when a job reaches its timeout-minutes or the hosted 6-hour cap.
+  return `The job running on runner local has exceeded the maximum execution time of ${host.jobMinutes} minutes.`;
+}
+
+/** SIGTERM to a step's process group, SIGKILL 5 s later if it is still there. */
+export function stopStep(child: ChildProcess): void {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, name);
+    } catch {
+      child.kill(name); // the group is gone or was never made
+    }
+  };
+  signal('SIGTERM');
+  setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) signal('SIGKILL');
+  }, 5000).unref();
 }

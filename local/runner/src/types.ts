@@ -218,8 +218,9 @@ export interface StepHost {
   readonly posts: Post[];
   readonly shell?: string;
   readonly workingDirectory?: string;
-  /** When the job's time is up (timeout-minutes, the hosted job limit). */
+  /** When the job's time is up (timeout-minutes, at most the hosted job limit), and that time in minutes. */
   readonly deadline: number;
+  readonly jobMinutes: number;
   line(text: string, echo?: boolean): void;
   ctx(extra?: Partial<Contexts>): Contexts;
   evalOptions(): EvalOptions;
