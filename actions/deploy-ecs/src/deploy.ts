@@ -3,8 +3,7 @@
  * registers it when needed, rolls it out and follows that deployment, then recovers (rollback-on-
  * failure) or cleans up old revisions. Each returns a typed result; outcome.ts turns it into a verdict.
  */
-import * as core from '@actions/core';
-import { group } from '../../../shared/log.js';
+import { group, info } from '../../../shared/log.js';
 import type { EcsApi, LoadBalancerView, ServiceState } from './api.js';
 import type { Inputs } from './inputs.js';
 import { type Prepared, prepare } from './prepare.js';
@@ -50,12 +49,12 @@ function serviceChanges(inputs: Inputs, service: ServiceState, prepared: Prepare
 export async function plan(api: EcsApi, inputs: Inputs, service: ServiceState): Promise<PlanResult> {
   const prepared = await group('Prepare the task definition', () => prepare(api, inputs, service));
   const serviceDiff = serviceChanges(inputs, service, prepared);
-  core.info(
+  info(
     `plan: ${prepared.diff.length} task definition change(s), ${serviceDiff.length} service change(s); nothing was changed`,
   );
-  for (const line of [...prepared.diff, ...serviceDiff]) core.info(`  ${formatDiffLine(line)}`);
+  for (const line of [...prepared.diff, ...serviceDiff]) info(`  ${formatDiffLine(line)}`);
   for (const lb of service.loadBalancers) {
-    core.info(
+    info(
       `  load balancer: ${lb.targetGroupArn ?? lb.loadBalancerName ?? '?'} -> container ${lb.containerName ?? '?'} port ${lb.containerPort ?? '?'}`,
     );
   }
@@ -80,7 +79,7 @@ export async function deploy(
     prepared.arn ??
     (await group('Register the task definition', async () => {
       const registered = await api.register(prepared.document!);
-      core.info(`registered ${registered}`);
+      info(`registered ${registered}`);
       return registered;
     }));
   const base = { mode: 'deploy' as const, taskDefinitionArn: arn, registered: !prepared.arn, diff: prepared.diff };
@@ -94,7 +93,7 @@ export async function deploy(
     service.deployments.length === 1
   ) {
     const skipped = `service already runs ${arn} (deployment ${primary.id} completed); nothing to deploy`;
-    core.info(skipped);
+    info(skipped);
     return { ...base, serviceDiff, skipped, deregistered: [] };
   }
   if (arn !== service.taskDefinition) await recordRollbackTarget(api, service);

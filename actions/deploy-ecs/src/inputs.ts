@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ConfigurationError } from '../../../shared/errors.js';
 import {
+  awsRegion,
   boolean,
   choice,
   duration,
   integer,
+  JOB_LIMIT_MS,
   keyValues,
   list,
   parseInputs,
@@ -13,12 +15,15 @@ import {
   requireThat,
   string,
 } from '../../../shared/inputs.js';
+import { registerSecret } from '../../../shared/secrets.js';
 import {
   IMAGE_REFERENCE,
   isRevisionReference,
   type Json,
+  lintSecrets,
   overrideProblems,
   readTaskDefinitionFile,
+  splitEnvironmentKey,
 } from './taskdef.js';
 
 const NAME = /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:(cluster|service)\/[A-Za-z0-9_/-]+)$/;
@@ -39,20 +44,43 @@ function readInputs(read?: ReadInput) {
       taskDefinition: string(),
       containerImages: keyValues({ keyPattern: /^[A-Za-z0-9_-]{1,255}$/ }),
       environment: keyValues({ keyPattern: /^([A-Za-z0-9_-]{1,255}\.)?[A-Za-z_][A-Za-z0-9_]*$/ }),
-      desiredCount: integer({ min: 0 }),
+      // ECS quota: at most 5,000 tasks per service.
+      desiredCount: integer({ min: 0, max: 5000 }),
       allowPlaintextSecrets: list(),
       forceNewDeployment: boolean({ default: false }),
       wait: boolean({ default: true }),
-      timeout: duration({ default: 15 * 60_000, min: 5_000 }),
+      // The wait cannot outlast the job: a hosted runner cancels it at 6 hours.
+      timeout: duration({ default: 15 * 60_000, min: 5_000, max: JOB_LIMIT_MS }),
       pollInterval: duration({ default: 10_000, min: 500, max: 300_000 }),
-      maxFailedTasks: integer({ default: 2, min: 0 }),
+      maxFailedTasks: integer({ default: 2, min: 0, max: 5000 }),
       rollbackOnFailure: boolean({ default: false }),
-      keepRevisions: integer({ default: 0, min: 0 }),
+      keepRevisions: integer({ default: 0, min: 0, max: 1000 }),
       verifyImages: boolean({ default: true }),
-      awsRegion: string({ pattern: /^[a-z]{2}(-[a-z]+)+-\d$/, expected: 'an AWS region like eu-west-1' }),
+      awsRegion: awsRegion(),
     },
     read,
   );
+}
+
+/**
+ * A plaintext secret given in the environment input is that input's fault (not the task
+ * definition's): linted on its own, masked, and named before any API call.
+ */
+function environmentSecrets(environment: Record<string, string>, allow: string[]): void {
+  const containerDefinitions = Object.entries(environment).map(([key, value]) => {
+    const [container, name] = splitEnvironmentKey(key);
+    return { name: container ?? key, environment: [{ name, value }] };
+  });
+  const findings = lintSecrets({ containerDefinitions }, allow);
+  for (const finding of findings) registerSecret(finding.value);
+  if (findings.length) {
+    throw new ConfigurationError(
+      findings.map(
+        (f) =>
+          `environment: ${f.name} is a plaintext secret (${f.why}); expected it in the task definition's secrets[].valueFrom (Secrets Manager or SSM Parameter Store), or its name in allow-plaintext-secrets`,
+      ),
+    );
+  }
 }
 
 /** Every input and the task definition source, checked before any API call. */
@@ -73,6 +101,7 @@ export function getInputs(read?: ReadInput, workspace = process.env.GITHUB_WORKS
       'registry/repository:tag or @sha256:digest',
     );
   }
+  environmentSecrets(inputs.environment, inputs.allowPlaintextSecrets);
   const hasOverrides = Object.keys(inputs.containerImages).length + Object.keys(inputs.environment).length > 0;
   let source: TaskDefinitionSource = { kind: 'current' };
   const reference = inputs.taskDefinition?.trim();

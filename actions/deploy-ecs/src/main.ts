@@ -3,10 +3,9 @@
  * (plan and deploy: deploy.ts, rollback: rollback.ts), then one verdict (outcome.ts), the outputs
  * and the summary (report.ts).
  */
-import * as core from '@actions/core';
 import { setOutput } from '../../../shared/action.js';
 import { ConfigurationError } from '../../../shared/errors.js';
-import { group } from '../../../shared/log.js';
+import { group, info } from '../../../shared/log.js';
 import { writeSummary } from '../../../shared/summary.js';
 import type { EcsApi, ServiceState } from './api.js';
 import { deploy, plan } from './deploy.js';
@@ -63,7 +62,7 @@ function dispatch(api: EcsApi, inputs: Inputs, service: ServiceState, deadline: 
 async function readService(api: EcsApi, inputs: Inputs): Promise<ServiceState> {
   return group(`Read service ${inputs.service} in cluster ${inputs.cluster}`, async () => {
     const s = await api.describeService();
-    core.info(
+    info(
       `current task definition: ${s.taskDefinition}; deployments: ${s.deployments.map((d) => `${d.id} ${d.status} ${d.rolloutState}`).join(', ')}`,
     );
     requireRollingController(inputs.service, s.deploymentController);

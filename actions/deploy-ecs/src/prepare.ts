@@ -3,8 +3,9 @@
  * document to register (from the file, or the service's current definition, with the overrides),
  * linted for plaintext secrets, diffed against what runs, and reused when an equal revision exists.
  */
-import * as core from '@actions/core';
+
 import { ConfigurationError } from '../../../shared/errors.js';
+import { info } from '../../../shared/log.js';
 import { registerSecret } from '../../../shared/secrets.js';
 import type { EcsApi, ServiceState } from './api.js';
 import type { Inputs } from './inputs.js';
@@ -49,7 +50,7 @@ export async function prepare(api: EcsApi, inputs: Inputs, service: ServiceState
     if (chosen.taskDefinition.status === 'INACTIVE') {
       throw new Error(`task definition ${chosen.taskDefinition.taskDefinitionArn} is INACTIVE (deregistered)`);
     }
-    core.info(`deploying the registered revision ${chosen.taskDefinition.taskDefinitionArn}`);
+    info(`deploying the registered revision ${chosen.taskDefinition.taskDefinitionArn}`);
     return {
       arn: chosen.taskDefinition.taskDefinitionArn,
       diff: diff(current.taskDefinition, chosen.taskDefinition),
@@ -58,10 +59,10 @@ export async function prepare(api: EcsApi, inputs: Inputs, service: ServiceState
   let base: Json;
   if (inputs.source.kind === 'file') {
     base = inputs.source.document;
-    core.info(`task definition from ${inputs.source.path} (family ${base.family})`);
+    info(`task definition from ${inputs.source.path} (family ${base.family})`);
   } else {
     base = registrable(current.taskDefinition, current.tags);
-    core.info(`task definition from the service's current one, ${service.taskDefinition}`);
+    info(`task definition from the service's current one, ${service.taskDefinition}`);
     const problems = overrideProblems(base, inputs.containerImages, inputs.environment);
     if (problems.length) throw new ConfigurationError(problems);
   }
@@ -71,9 +72,9 @@ export async function prepare(api: EcsApi, inputs: Inputs, service: ServiceState
   }
   lint(document, inputs.allowPlaintextSecrets);
   const changes = diff(current.taskDefinition, document);
-  for (const line of changes) core.info(formatDiffLine(line));
+  for (const line of changes) info(formatDiffLine(line));
   if (sameDefinition(document, current.taskDefinition)) {
-    core.info(`unchanged: the definition equals the current revision ${service.taskDefinition}; reusing it`);
+    info(`unchanged: the definition equals the current revision ${service.taskDefinition}; reusing it`);
     return { arn: service.taskDefinition, diff: changes };
   }
   // A re-run after a failed deploy: the newest revision of the family may already be this one.
@@ -83,11 +84,9 @@ export async function prepare(api: EcsApi, inputs: Inputs, service: ServiceState
     latest.taskDefinition.taskDefinitionArn !== service.taskDefinition &&
     sameDefinition(document, latest.taskDefinition)
   ) {
-    core.info(
-      `unchanged: the definition equals the latest revision ${latest.taskDefinition.taskDefinitionArn}; reusing it`,
-    );
+    info(`unchanged: the definition equals the latest revision ${latest.taskDefinition.taskDefinitionArn}; reusing it`);
     return { arn: latest.taskDefinition.taskDefinitionArn, diff: changes };
   }
-  core.info(`${changes.length} change(s) against ${service.taskDefinition}: a new revision will be registered`);
+  info(`${changes.length} change(s) against ${service.taskDefinition}: a new revision will be registered`);
   return { document, diff: changes };
 }

@@ -2,8 +2,7 @@
  * Revision cleanup after a successful deploy: keep the newest N revisions of the family, and never
  * deregister one that is deployed, in use by a task, or the recorded rollback target.
  */
-import * as core from '@actions/core';
-import { group } from '../../../shared/log.js';
+import { group, info } from '../../../shared/log.js';
 import type { EcsApi } from './api.js';
 import { ROLLBACK_TARGET_TAG } from './rollback.js';
 import { parseRevisionArn, revisionsToDeregister } from './taskdef.js';
@@ -36,9 +35,9 @@ export async function cleanup(
     for (const arn of doomed) {
       await api.deregister(arn);
       deregistered.push(arn);
-      core.info(`deregistered ${arn}`);
+      info(`deregistered ${arn}`);
     }
-    if (!doomed.length) core.info(`nothing to deregister (${revisions.length} ACTIVE revision(s) of ${family})`);
+    if (!doomed.length) info(`nothing to deregister (${revisions.length} ACTIVE revision(s) of ${family})`);
     return deregistered;
   });
 }

@@ -5,7 +5,7 @@
  */
 import * as core from '@actions/core';
 import { errorMessage } from '../../../shared/errors.js';
-import { group } from '../../../shared/log.js';
+import { group, info } from '../../../shared/log.js';
 import type { EcsApi, ServiceState } from './api.js';
 import type { FollowResult } from './follow.js';
 import type { Inputs } from './inputs.js';
@@ -102,10 +102,10 @@ export async function rollback(
   if (target === service.taskDefinition && inputs.source.kind === 'current' && primary?.rolloutState === 'COMPLETED') {
     // e.g. its own deploy already rolled back (rollback-on-failure) before a rollback of the whole environment.
     const skipped = `service already runs ${target}, what it ran before its last deploy; nothing to roll back`;
-    core.info(skipped);
+    info(skipped);
     return { mode: 'rollback', taskDefinitionArn: target, serviceDiff: [], skipped };
   }
-  core.info(`rolling back from ${service.taskDefinition} to ${target}`);
+  info(`rolling back from ${service.taskDefinition} to ${target}`);
   const rollout = await rollOut(api, inputs, {
     taskDefinition: target,
     purpose: 'rollback',
@@ -129,7 +129,7 @@ async function chooseTarget(api: EcsApi, inputs: Inputs, service: ServiceState):
   if (older) return older.taskDefinition;
   const recorded = service.tags[ROLLBACK_TARGET_TAG];
   if (recorded) {
-    core.info(`the service ran ${recorded} before its last deploy (tag ${ROLLBACK_TARGET_TAG})`);
+    info(`the service ran ${recorded} before its last deploy (tag ${ROLLBACK_TARGET_TAG})`);
     return recorded;
   }
   core.warning(
