@@ -240,3 +240,183 @@ describe('follow: the poll loop', () => {
     ).rejects.toThrow('nope');
   });
 });
+
+/**
+ * Under ECS's own semantics (ECS API reference, Deployment.failedTasks: consecutive, reset to zero
+ * once the deployment has a successfully running task; developer guide, deployment circuit breaker:
+ * tasks without health checks count 40 s after RUNNING, rollback to the last COMPLETED deployment,
+ * which keeps its id and returns to IN_PROGRESS, no rollback when there is none).
+ */
+describe('decide under ECS semantics', () => {
+  // OTHER is the last COMPLETED deployment; a circuit-breaker rollback makes it PRIMARY/IN_PROGRESS again.
+  const breakerReason = `ECS deployment circuit breaker: rolling back to deploymentId ${OTHER}.`;
+  test.each<[string, ServiceView, Partial<typeof base>, string | undefined, RegExp]>([
+    [
+      'flaky deploy: ECS reset its count, one failure since, 3 of 4 running: keep following',
+      {
+        deployments: [
+          dep(ID, 'PRIMARY', 'IN_PROGRESS', { failedTasks: 0, runningCount: 3, desiredCount: 4 }),
+          dep(OTHER, 'ACTIVE', 'COMPLETED'),
+        ],
+        events: [],
+      },
+      { failedTasks: 1 },
+      undefined,
+      /./,
+    ],
+    [
+      'slow start without health checks: all tasks RUNNING but not yet counted (40 s): not succeeded yet',
+      {
+        deployments: [
+          dep(ID, 'PRIMARY', 'IN_PROGRESS', { runningCount: 2, desiredCount: 2 }),
+          dep(OTHER, 'ACTIVE', 'COMPLETED', { runningCount: 2, desiredCount: 2 }),
+        ],
+        events: [],
+      },
+      {},
+      undefined,
+      /./,
+    ],
+    [
+      'stalled breaker rollback: FAILED and still PRIMARY (no COMPLETED deployment to return to)',
+      {
+        deployments: [
+          dep(ID, 'PRIMARY', 'FAILED', {
+            rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+          }),
+        ],
+        events: [],
+      },
+      {},
+      'failed',
+      /tasks failed to start.*stays on the failed deployment/,
+    ],
+    [
+      'breaker rollback in progress: the failed deployment is kept while it drains',
+      {
+        deployments: [
+          dep(OTHER, 'PRIMARY', 'IN_PROGRESS', { rolloutStateReason: breakerReason }),
+          dep(ID, 'ACTIVE', 'FAILED', { rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.' }),
+        ],
+        events: [],
+      },
+      {},
+      'rolled-back',
+      new RegExp(`rolled back to arn:td/app:1 \\(deployment ${OTHER}: ECS deployment circuit breaker: rolling back`),
+    ],
+    [
+      'drained failed deployment: gone from the list, the event and the returned deployment tell',
+      {
+        deployments: [dep(OTHER, 'PRIMARY', 'COMPLETED')],
+        events: [ev(`(service s) (deployment ${ID}) deployment failed: tasks failed to start.`)],
+      },
+      {},
+      'rolled-back',
+      /deployment failed: tasks failed to start/,
+    ],
+  ])('%s', (_name, service, overrides, expected, reason) => {
+    const decision = decide({ ...base, ...overrides, service });
+    expect(decision?.outcome).toBe(expected);
+    expect(decision?.reason ?? '-').toMatch(reason);
+  });
+});
+
+describe('follow under ECS semantics', () => {
+  const at = (n: number, running: number, desired = 2, rolloutState = 'IN_PROGRESS'): ServiceView => ({
+    deployments: [
+      dep(ID, 'PRIMARY', rolloutState, { failedTasks: n, runningCount: running, desiredCount: desired }),
+      ...(rolloutState === 'COMPLETED' ? [] : [dep(OTHER, 'ACTIVE', 'COMPLETED')]),
+    ],
+    events: [],
+  });
+  const failure = (n: number): StoppedTask => ({ ...crash, taskArn: `${crash.taskArn}${n}` });
+
+  /** Stopped tasks appear in ListTasks from the poll (0-based) given with each. */
+  function growing(snapshots: ServiceView[], stopped: [number, StoppedTask][]) {
+    let poll = 0;
+    const api: FollowApi = {
+      async describeService() {
+        return snapshots[Math.min(poll++, snapshots.length - 1)]!;
+      },
+      async listStoppedTasks() {
+        return stopped.filter(([from]) => from < poll).map(([, t]) => t.taskArn);
+      },
+      async describeTasks(arns) {
+        return stopped.map(([, t]) => t).filter((t) => arns.includes(t.taskArn));
+      },
+    };
+    return api;
+  }
+  const run = (api: FollowApi, maxFailedTasks: number, lines: string[] = []) =>
+    follow(api, {
+      deploymentId: ID,
+      deadline: 600_000,
+      pollIntervalMs: 10_000,
+      maxFailedTasks,
+      since: 0,
+      clock: fakeClock(0),
+      random: () => 0.5,
+      log: { ...logs().log, info: (m: string) => lines.push(m) },
+    });
+
+  test('flaky deploy: a failure, a running task (ECS resets its count), another failure, then COMPLETED: succeeded', async () => {
+    const api = growing(
+      [at(1, 0), at(0, 2), at(0, 1), at(0, 2), at(0, 2, 2, 'COMPLETED')],
+      [
+        [0, failure(1)],
+        [2, failure(2)],
+      ],
+    );
+    const lines: string[] = [];
+    const result = await run(api, 2, lines);
+    expect(result.outcome).toBe('succeeded');
+    expect(result.stoppedTasks.map((t) => t.taskArn)).toEqual([failure(1).taskArn, failure(2).taskArn]);
+    expect(result.failureCountResets).toBe(1);
+    expect(lines).toEqual([expect.stringContaining('ECS reset the failed-task count')]);
+  });
+
+  test('max-failed-tasks counts consecutive failures and starts again when ECS resets its count', async () => {
+    // 1 failure, reset (a task ran), then 2 in a row: failed at the second one after the reset, not at the first.
+    // After the reset ECS no longer counts (failedTasks stays 0): the stopped tasks are looked at anyway.
+    const api = growing(
+      [at(1, 0), at(0, 1), at(0, 0), at(0, 0)],
+      [
+        [0, failure(1)],
+        [2, failure(2)],
+        [3, failure(3)],
+      ],
+    );
+    const result = await run(api, 2);
+    expect(result.outcome).toBe('failed');
+    expect(result.polls).toBe(4);
+    expect(result.reason).toMatch(/2 tasks of deployment \S+ stopped \(max-failed-tasks: 2\)/);
+    expect(result.stoppedTasks).toHaveLength(3);
+  });
+
+  test('slow start without health checks: RUNNING for 40 s is not success; COMPLETED is', async () => {
+    const api = growing([at(0, 2), at(0, 2), at(0, 2), at(0, 2), at(0, 2), at(0, 2, 2, 'COMPLETED')], []);
+    const result = await run(api, 2);
+    expect(result.outcome).toBe('succeeded');
+    expect(result.polls).toBe(6);
+  });
+
+  test('a task that crashes after RUNNING but before it counted (40 s) is a failure: ECS did not reset', async () => {
+    const api = growing([at(0, 1, 1), at(1, 0, 1)], [[1, failure(1)]]);
+    const result = await run(api, 1);
+    expect(result.outcome).toBe('failed');
+    expect(result.failureCountResets).toBe(0);
+    expect(result.polls).toBe(2);
+  });
+
+  test('stalled breaker rollback: failed within one poll, the service left on the failed deployment', async () => {
+    const stalled: ServiceView = {
+      deployments: [dep(ID, 'PRIMARY', 'FAILED', { failedTasks: 3, rolloutStateReason: 'circuit breaker' })],
+      events: [],
+    };
+    const api = growing([at(1, 0), stalled], [[0, failure(1)]]);
+    const result = await run(api, 0);
+    expect(result.outcome).toBe('failed');
+    expect(result.polls).toBe(2);
+    expect(result.reason).toMatch(/stays on the failed deployment/);
+  });
+});

@@ -16,6 +16,7 @@ const followed = (outcome: Outcome, reason = `it ${outcome}`): FollowResult => (
   throttled: 0,
   startedAt: 0,
   finishedAt: 0,
+  failureCountResets: 0,
 });
 const rollout = (purpose: Purpose, outcome?: Outcome, id = 'ecs-svc/1'): Rollout => ({
   purpose,

@@ -6,15 +6,8 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { awsClientConfig } from '../../../shared/aws.js';
 import type { DeploymentView, ServiceView, StoppedTask } from './follow.js';
+import type { LoadBalancerView, TaskEndpoints } from './targets.js';
 import type { Json } from './taskdef.js';
-
-/** One entry of the service's `loadBalancers`: which container port a target group sends traffic to. */
-export interface LoadBalancerView {
-  targetGroupArn?: string;
-  loadBalancerName?: string;
-  containerName?: string;
-  containerPort?: number;
-}
 
 export interface ServiceState extends ServiceView {
   arn: string;
@@ -182,6 +175,34 @@ export async function createEcsApi(region: string | undefined, cluster: string, 
         }
       }
       return result;
+    },
+
+    /** The deployment's running (or starting) tasks with their addresses, for target health. */
+    async runningTasks(deploymentId: string): Promise<TaskEndpoints[]> {
+      const out = await send<Json>(
+        new sdk.ListTasksCommand({ cluster, startedBy: deploymentId, desiredStatus: 'RUNNING', maxResults: 100 }),
+      );
+      if (!out.taskArns?.length) return [];
+      const described = await send<Json>(new sdk.DescribeTasksCommand({ cluster, tasks: out.taskArns }));
+      return (described.tasks ?? []).map((t: Json): TaskEndpoints => {
+        const eni = (t.attachments ?? []).find((a: Json) => a.type === 'ElasticNetworkInterface');
+        const eniIp = eni?.details?.find((d: Json) => d.name === 'privateIPv4Address')?.value;
+        const containerIp = (t.containers ?? [])
+          .flatMap((c: Json) => c.networkInterfaces ?? [])
+          .find((n: Json) => n.privateIpv4Address)?.privateIpv4Address;
+        return {
+          taskArn: t.taskArn,
+          taskDefinitionArn: t.taskDefinitionArn,
+          privateIp: eniIp ?? containerIp,
+          bindings: (t.containers ?? []).flatMap((c: Json) =>
+            (c.networkBindings ?? []).map((b: Json) => ({
+              containerName: c.name,
+              containerPort: b.containerPort,
+              hostPort: b.hostPort,
+            })),
+          ),
+        };
+      });
     },
 
     /** Task definitions of the family that tasks in the cluster run (or are starting). */

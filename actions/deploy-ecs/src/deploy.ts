@@ -4,12 +4,13 @@
  * failure) or cleans up old revisions. Each returns a typed result; outcome.ts turns it into a verdict.
  */
 import { group, info } from '../../../shared/log.js';
-import type { EcsApi, LoadBalancerView, ServiceState } from './api.js';
+import type { EcsApi, ServiceState } from './api.js';
 import type { Inputs } from './inputs.js';
 import { type Prepared, prepare } from './prepare.js';
 import { cleanup } from './revisions.js';
 import { type Recovery, recordRollbackTarget, recover } from './rollback.js';
 import { type Rollout, rollOut } from './rollout.js';
+import type { LoadBalancerView } from './targets.js';
 import { type DiffLine, formatDiffLine } from './taskdef.js';
 
 export interface PlanResult {

@@ -4,9 +4,20 @@
  * injectable Clock and API so every path runs in unit tests without sleeping.
  *
  * One DescribeServices per poll; ListTasks + DescribeTasks only when the deployment's failed-task
- * count rises (to report why tasks stopped). The interval is jittered and backs off when throttled.
+ * count rises or resets, or its running count drops (to report why tasks stopped). The interval is
+ * jittered and backs off when throttled.
+ *
+ * Failures are counted as ECS counts them: `failedTasks` is "the number of consecutively failed
+ * tasks in the deployment", and "once a service deployment has one or more successfully running
+ * tasks, the failed task count resets to zero" (ECS API reference, Deployment). So max-failed-tasks
+ * counts consecutive failures and starts again from zero when ECS's count resets: a flaky deploy
+ * that gets running tasks is not failed for launches ECS itself forgave. A task without a container
+ * health check only counts as running 40 s after it started (ECS developer guide, deployment
+ * circuit breaker), so a running count equal to the desired count is never success by itself: only
+ * the deployment's COMPLETED rollout state is.
  */
 import type { Clock } from '../../../shared/clock.js';
+import { describeTargetHealth, type TaskTargetHealth } from './targets.js';
 
 export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'superseded' | 'timed-out';
 
@@ -50,7 +61,7 @@ export interface Decision {
 export interface DecideInput {
   deploymentId: string;
   service: ServiceView;
-  /** Stopped tasks of this deployment that count as failures. */
+  /** Consecutive failed tasks of this deployment since ECS last reset its failure count. */
   failedTasks: number;
   maxFailedTasks: number;
   now: number;
@@ -75,7 +86,9 @@ export function decide(input: DecideInput): Decision | undefined {
         reason: `${why}; ECS rolled back to ${primary.taskDefinition} (deployment ${primary.id}${how})`,
       };
     }
-    return { outcome: 'failed', reason: why };
+    // Rollback off, or the circuit breaker found no COMPLETED deployment to return to: the service
+    // stays on the failed deployment (ECS developer guide, deployment circuit breaker).
+    return { outcome: 'failed', reason: `${why}; the service stays on the failed deployment ${id}` };
   }
   if (ours?.status !== 'PRIMARY') {
     return {
@@ -142,6 +155,13 @@ export interface FollowOptions {
     event(event: EventView): void;
     stopped(task: StoppedTask): void;
     warn(message: string): void;
+    info?(message: string): void;
+  };
+  /** Target health of the deployment's tasks, observed each poll while the deployment is ours and PRIMARY. */
+  targets?: {
+    observe(): Promise<void>;
+    readonly health: TaskTargetHealth[];
+    neverHealthy(): TaskTargetHealth[];
   };
 }
 
@@ -155,6 +175,10 @@ export interface FollowResult extends Decision {
   finishedAt: number;
   /** When the first failed task of the deployment was seen (clock ms). */
   firstFailureAt?: number;
+  /** How often ECS reset the deployment's failed-task count (a task ran successfully). */
+  failureCountResets: number;
+  /** Target health of the deployment's tasks (absent when the service has no target groups). */
+  targets?: TaskTargetHealth[];
 }
 
 const MAX_BACKOFF = 8;
@@ -170,7 +194,12 @@ export async function follow(api: FollowApi, options: FollowOptions): Promise<Fo
   let polls = 0;
   let throttled = 0;
   let backoff = 1;
-  let knownFailures = 0;
+  // ECS's failedTasks and runningCount of the deployment at the last poll.
+  let lastFailed: number | undefined;
+  let lastRunning: number | undefined;
+  /** Failures in a row since ECS last reset its count: what max-failed-tasks is compared with. */
+  let consecutive = 0;
+  let failureCountResets = 0;
   let firstFailureAt: number | undefined;
   for (;;) {
     polls++;
@@ -178,18 +207,40 @@ export async function follow(api: FollowApi, options: FollowOptions): Promise<Fo
     try {
       service = await api.describeService();
       const ours = service.deployments.find((d) => d.id === deploymentId);
-      if ((ours?.failedTasks ?? 0) > knownFailures || (ours && ours.status !== 'PRIMARY') || !ours) {
+      const failedNow = ours?.failedTasks ?? 0;
+      const runningNow = ours?.runningCount ?? 0;
+      const reset = lastFailed !== undefined && failedNow < lastFailed;
+      const rose = failedNow > (lastFailed ?? 0);
+      const dropped = lastRunning !== undefined && runningNow < lastRunning;
+      // After a reset ECS "stops evaluating" the count, so launches that fail before RUNNING show in
+      // neither number: while the deployment is short of tasks, look at its stopped tasks every poll.
+      const uncounted = failureCountResets > 0 && runningNow < (ours?.desiredCount ?? 0);
+      if (rose || reset || dropped || uncounted || !ours || ours.status !== 'PRIMARY') {
         const arns = (await api.listStoppedTasks(deploymentId)).filter((arn) => !seenTasks.has(arn));
         if (arns.length) {
           for (const task of await api.describeTasks(arns)) {
             seenTasks.add(task.taskArn);
             stoppedTasks.push(task);
             options.log.stopped(task);
-            if (isFailure(task)) firstFailureAt ??= clock.now();
+            if (!isFailure(task)) continue;
+            firstFailureAt ??= clock.now();
+            consecutive++;
           }
         }
-        knownFailures = Math.max(knownFailures, ours?.failedTasks ?? 0);
       }
+      if (reset) {
+        // Tasks found in the poll that saw the reset stopped before the running task ECS forgave them for.
+        consecutive = 0;
+        failureCountResets++;
+        options.log.info?.(
+          `ECS reset the failed-task count of deployment ${deploymentId} (${lastFailed} -> ${failedNow}: a task is running); counting failures from zero`,
+        );
+      }
+      if (ours) {
+        lastFailed = failedNow;
+        lastRunning = runningNow;
+      }
+      if (ours?.status === 'PRIMARY') await options.targets?.observe();
       for (const event of [...service.events].reverse()) {
         if (seenEvents.has(event.id) || event.createdAt < options.since) continue;
         seenEvents.add(event.id);
@@ -208,12 +259,11 @@ export async function follow(api: FollowApi, options: FollowOptions): Promise<Fo
         `poll ${polls}: ${(error as Error).name ?? 'error'}: ${(error as Error).message}; polling every ${Math.round((options.pollIntervalMs * backoff) / 1000)}s`,
       );
     }
-    const failed = stoppedTasks.filter((t) => isFailure(t)).length;
     const decision = service
       ? decide({
           deploymentId,
           service,
-          failedTasks: failed,
+          failedTasks: consecutive,
           maxFailedTasks: options.maxFailedTasks,
           now: clock.now(),
           deadline: options.deadline,
@@ -225,8 +275,14 @@ export async function follow(api: FollowApi, options: FollowOptions): Promise<Fo
           }
         : undefined;
     if (decision) {
+      const unhealthy = decision.outcome === 'succeeded' ? [] : (options.targets?.neverHealthy() ?? []);
+      if (unhealthy.length) {
+        const named = unhealthy.slice(0, 3).map(describeTargetHealth).join('; ');
+        decision.reason = `${decision.reason}; never healthy in the load balancer: ${named}${unhealthy.length > 3 ? ` (and ${unhealthy.length - 3} more)` : ''}`;
+      }
       return {
         ...decision,
+        targets: options.targets?.health,
         deploymentId,
         events,
         stoppedTasks,
@@ -235,6 +291,7 @@ export async function follow(api: FollowApi, options: FollowOptions): Promise<Fo
         startedAt,
         finishedAt: clock.now(),
         firstFailureAt,
+        failureCountResets,
       };
     }
     // Jitter of +-10% keeps parallel jobs from polling in step; never sleep past the deadline.

@@ -3,6 +3,7 @@ import type * as core from '@actions/core';
 import { formatDuration } from '../../../shared/duration.js';
 import { table } from '../../../shared/summary.js';
 import { type Conclusion, type Run, rolloutsOf } from './outcome.js';
+import { targetGroupName } from './targets.js';
 import { formatDiffLine } from './taskdef.js';
 
 export interface RunStats {
@@ -62,6 +63,26 @@ export function buildSummary(summary: typeof core.summary, run: Run, conclusion:
   if (changes.length) {
     summary.addHeading('Changes', 3);
     summary.addCodeBlock(changes.map(formatDiffLine).join('\n'), 'diff');
+  }
+  const targets = followed.flatMap((f) => (f.targets ?? []).map((t) => ({ ...t, purpose: f.purpose })));
+  if (targets.length) {
+    summary.addHeading('Target health', 3);
+    summary.addTable(
+      table(
+        ['task', 'revision', 'target group', 'target', 'state', 'reason', 'ever healthy'],
+        targets
+          .slice(0, 30)
+          .map((t) => [
+            shortId(t.taskArn).slice(0, 12),
+            shortId(t.taskDefinitionArn),
+            targetGroupName(t.targetGroupArn),
+            t.target,
+            t.state,
+            `${t.reason ?? ''}${t.description ? `: ${t.description}` : ''}`,
+            t.everHealthy ? 'yes' : 'no',
+          ]),
+      ),
+    );
   }
   const stopped = followed.flatMap((f) => f.stoppedTasks);
   if (stopped.length) {

@@ -11,6 +11,7 @@ import { group } from '../../../shared/log.js';
 import type { EcsApi } from './api.js';
 import { describeStoppedTask, type FollowResult, follow } from './follow.js';
 import type { Inputs } from './inputs.js';
+import { createTargetsApi, type LoadBalancerView, TargetWatch } from './targets.js';
 
 export type Purpose = 'deploy' | 'rollback' | 'circuit breaker rollback';
 
@@ -46,6 +47,7 @@ export async function rollOut(api: EcsApi, inputs: Inputs, request: RolloutReque
     deadline: request.deadline,
     purpose,
     since: started - 1000,
+    loadBalancers: updated.loadBalancers,
   });
   return { purpose, taskDefinition, deploymentId: deployment.id, result };
 }
@@ -53,10 +55,26 @@ export async function rollOut(api: EcsApi, inputs: Inputs, request: RolloutReque
 export async function followDeployment(
   api: EcsApi,
   inputs: Inputs,
-  target: { deploymentId: string; deadline: number; purpose: Purpose; since?: number },
+  target: {
+    deploymentId: string;
+    deadline: number;
+    purpose: Purpose;
+    since?: number;
+    loadBalancers?: LoadBalancerView[];
+  },
 ): Promise<FollowResult> {
   const { deploymentId, purpose } = target;
   return group(`Follow deployment ${deploymentId} (${purpose})`, async () => {
+    const log = {
+      event: (e: { createdAt: number; message: string }) =>
+        core.info(`[event ${new Date(e.createdAt).toISOString().slice(11, 19)}] ${e.message}`),
+      stopped: (t: Parameters<typeof describeStoppedTask>[0]) =>
+        core.warning(describeStoppedTask(t), { title: 'ECS task stopped' }),
+      warn: (message: string) => core.warning(message),
+      info: (message: string) => core.info(message),
+    };
+    const withTargets = target.loadBalancers?.some((lb) => lb.targetGroupArn);
+    const elb = withTargets ? await createTargetsApi(inputs.awsRegion, (id) => api.runningTasks(id)) : undefined;
     const result = await follow(api, {
       deploymentId,
       deadline: target.deadline,
@@ -66,12 +84,9 @@ export async function followDeployment(
       clock: systemClock,
       isThrottling,
       isTransient: isTransientAwsError,
-      log: {
-        event: (e) => core.info(`[event ${new Date(e.createdAt).toISOString().slice(11, 19)}] ${e.message}`),
-        stopped: (t) => core.warning(describeStoppedTask(t), { title: 'ECS task stopped' }),
-        warn: (message) => core.warning(message),
-      },
-    });
+      log,
+      targets: elb && new TargetWatch(elb, target.loadBalancers ?? [], deploymentId, log),
+    }).finally(() => elb?.destroy());
     const line = `deployment ${deploymentId}: ${result.outcome} (${result.reason}) after ${formatDuration(result.finishedAt - result.startedAt)}, ${result.polls} poll(s)`;
     if (result.outcome === 'succeeded') core.info(line);
     else core.error(line);
