@@ -268,6 +268,12 @@ describe('responses of every operation the suite calls conform to the published 
     // Nothing was stored: the family has no revision.
     const list = await raw('AmazonEC2ContainerServiceV20141113.ListTaskDefinitions', { familyPrefix: 'mistyped' });
     expect(list).toEqual({ status: 200, body: { taskDefinitionArns: [] } });
+    const eleven = Array.from({ length: 11 }, (_, i) => `s${i}`);
+    const tooMany = await raw('AmazonEC2ContainerServiceV20141113.DescribeServices', { services: eleven });
+    expect(tooMany.body).toMatchObject({
+      __type: 'InvalidParameterException',
+      message: expect.stringContaining('at most 10'),
+    });
     const ssmMissing = await raw('AmazonSSM.GetParameters', {});
     expect(ssmMissing.body).toMatchObject({ __type: 'ValidationException' });
     const smWrong = await raw('secretsmanager.GetSecretValue', { SecretId: 42 });

@@ -35,10 +35,47 @@ export function invalidInput(service: ServiceName, operation: string, input: unk
     return new AwsError('UnknownOperationException', `Operation ${operation} is not supported by ${service}`);
   }
   const problems = checkInput(service, operation, input);
-  if (!problems.length) return undefined;
+  if (!problems.length) return limits(service, operation, input);
   const serialization = problems.filter((p) => /: (expected|unknown member|null)/.test(p));
   if (serialization.length) return new AwsError('SerializationException', serialization.join('; '));
   return new AwsError(VALIDATION_ERROR[service], problems.join('; '));
+}
+
+/**
+ * List-length limits the API references state but the minified models do not carry
+ * (DescribeServices: "You may specify up to 10 services"; DescribeTasks: up to 100 tasks;
+ * ListTasks/ListTaskDefinitions maxResults 1-100; GetParameters: up to 10 names).
+ */
+const LIMITS: Partial<Record<ServiceName, Record<string, [member: string, min: number, max: number][]>>> = {
+  ecs: {
+    DescribeServices: [['services', 1, 10]],
+    DescribeTasks: [['tasks', 1, 100]],
+    ListTasks: [['maxResults', 1, 100]],
+    ListTaskDefinitions: [['maxResults', 1, 100]],
+  },
+  ssm: { GetParameters: [['Names', 1, 10]] },
+};
+
+function limits(service: ServiceName, operation: string, input: unknown): AwsError | undefined {
+  for (const [member, min, max] of LIMITS[service]?.[operation] ?? []) {
+    const value = (input as Record<string, unknown>)?.[member];
+    if (value === undefined) continue;
+    const size = Array.isArray(value) ? value.length : Number(value);
+    if (size >= min && size <= max) continue;
+    if (service === 'ssm') {
+      return new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value '${JSON.stringify(value)}' at '${member[0]!.toLowerCase()}${member.slice(1)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+      );
+    }
+    return new AwsError(
+      VALIDATION_ERROR[service],
+      Array.isArray(value)
+        ? `${member} can have at most ${max} items.`
+        : `${member} must be between ${min} and ${max}.`,
+    );
+  }
+  return undefined;
 }
 
 /** `Message` where the model's error shape names its member so, else `message`. */
