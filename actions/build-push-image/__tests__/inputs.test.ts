@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
-import { ConfigurationError } from '../../../shared/errors.js';
+import { inputProblem } from '../../../test/inputs.js';
 import { getInputs } from '../src/inputs.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'bpi-inputs-'));
@@ -13,15 +13,8 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
 const read = (inputs: Record<string, string>) => (name: string) =>
   ({ image: 'ghcr.io/org/app', ...inputs })[name] ?? '';
-function problem(inputs: Record<string, string>): string | undefined {
-  try {
-    getInputs(read(inputs), workspace);
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error.message;
-    throw error;
-  }
-}
+const problem = (inputs: Record<string, string>) =>
+  inputProblem((raw) => getInputs(raw, workspace), { image: 'ghcr.io/org/app', ...inputs });
 
 test.each([
   [{ services: 'Bad Name!:\n  context: api' }, 'services: 0.name: "Bad Name!" is not a service name'],

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
-import { ConfigurationError } from '../../../shared/errors.js';
+import { inputProblem } from '../../../test/inputs.js';
 import { getInputs } from '../src/inputs.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'ecs-inputs-'));
@@ -12,17 +12,8 @@ writeFileSync(
 );
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
-const read = (inputs: Record<string, string>) => (name: string) =>
-  ({ cluster: 'main', service: 'api', ...inputs })[name] ?? '';
-function problem(inputs: Record<string, string>): string | undefined {
-  try {
-    getInputs(read(inputs), workspace);
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error.message;
-    throw error;
-  }
-}
+const problem = (inputs: Record<string, string>) =>
+  inputProblem((read) => getInputs(read, workspace), { cluster: 'main', service: 'api', ...inputs });
 
 test.each([
   [

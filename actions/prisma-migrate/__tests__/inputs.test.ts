@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { ConfigurationError } from '../../../shared/errors.js';
+import { inputProblem } from '../../../test/inputs.js';
 import { getInputs } from '../src/inputs.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'prisma-inputs-'));
@@ -18,16 +18,7 @@ afterAll(() => {
   else process.env.GITHUB_WORKSPACE = saved;
 });
 
-const read = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
-function problem(inputs: Record<string, string>): string | undefined {
-  try {
-    getInputs(read(inputs));
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error.message;
-    throw error;
-  }
-}
+const problem = (inputs: Record<string, string>) => inputProblem(getInputs, inputs);
 
 const URL_INPUT = { 'database-url': 'postgresql://u:p@localhost:5432/db' };
 const SECRET = { 'database-secret-id': 'prod/db' };

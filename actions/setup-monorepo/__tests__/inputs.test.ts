@@ -1,17 +1,8 @@
 import { expect, test } from '@jest/globals';
-import { ConfigurationError } from '../../../shared/errors.js';
+import { inputProblem } from '../../../test/inputs.js';
 import { getInputs } from '../src/inputs.js';
 
-const read = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
-function problem(inputs: Record<string, string>): string | undefined {
-  try {
-    getInputs(read(inputs));
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error.message;
-    throw error;
-  }
-}
+const problem = (inputs: Record<string, string>) => inputProblem(getInputs, inputs);
 
 test.each([
   ['FALSE', 'go-version: "FALSE" is not valid; expected a Go version like 1.23 or 1.23.4, or false to skip Go'],

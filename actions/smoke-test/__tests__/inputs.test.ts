@@ -1,18 +1,9 @@
 import { tmpdir } from 'node:os';
 import { expect, test } from '@jest/globals';
-import { ConfigurationError } from '../../../shared/errors.js';
+import { inputProblem } from '../../../test/inputs.js';
 import { getInputs } from '../src/inputs.js';
 
-const read = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
-function problem(inputs: Record<string, string>): string | undefined {
-  try {
-    getInputs(read(inputs), tmpdir());
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error.message;
-    throw error;
-  }
-}
+const problem = (inputs: Record<string, string>) => inputProblem((read) => getInputs(read, tmpdir()), inputs);
 
 const URL_INPUT = { url: 'http://127.0.0.1:1/health' };
 test.each([
