@@ -16,12 +16,26 @@ const { values } = parseArgs({
     'host-ports': { type: 'string', default: '20000-29999' },
     'health-interval-cap-ms': { type: 'string', default: '5000' },
     registry: { type: 'string', default: 'http://localhost:5000' },
+    // ECS timing profile of clusters without an emulator:profile tag (src/ecs/timing.ts).
+    'ecs-profile': { type: 'string', default: process.env.AWS_EMULATOR_ECS_PROFILE ?? 'realistic' },
+    'ecs-time-scale': { type: 'string', default: process.env.AWS_EMULATOR_ECS_TIME_SCALE ?? '1' },
     'state-dir': { type: 'string', default: join(process.cwd(), '.local/emulators') },
   },
 });
 
 const [low, high] = values['host-ports'].split('-').map(Number);
 if (!low || !high || low > high) throw new Error(`--host-ports: expected LOW-HIGH, got ${values['host-ports']}`);
+if (!['fast', 'realistic'].includes(values['ecs-profile'])) {
+  throw new Error(`--ecs-profile: "${values['ecs-profile']}" is not a profile; expected fast or realistic`);
+}
+const scale = Number(values['ecs-time-scale']);
+if (!(scale > 0 && scale <= 100)) {
+  throw new Error(
+    `--ecs-time-scale: "${values['ecs-time-scale']}" is not a factor; expected a number above 0, at most 100`,
+  );
+}
+process.env.AWS_EMULATOR_ECS_PROFILE = values['ecs-profile'];
+process.env.AWS_EMULATOR_ECS_TIME_SCALE = String(scale);
 const emulator = await startEmulator({
   port: Number(values.port),
   host: values.host,
@@ -36,7 +50,9 @@ mkdirSync(stateDir, { recursive: true });
 const stateFile = join(stateDir, 'aws.json');
 writeFileSync(stateFile, `${JSON.stringify({ pid: process.pid, port: emulator.port, endpoint: emulator.endpoint })}\n`);
 writeFileSync(join(stateDir, 'aws.pid'), `${process.pid}\n`);
-console.log(`[aws-emulator] listening on ${emulator.endpoint} (pid ${process.pid}, tick ${values['tick-ms']}ms)`);
+console.log(
+  `[aws-emulator] listening on ${emulator.endpoint} (pid ${process.pid}, tick ${values['tick-ms']}ms, ECS timing ${values['ecs-profile']} x${scale})`,
+);
 
 let stopping = false;
 const shutdown = async (signal: string) => {

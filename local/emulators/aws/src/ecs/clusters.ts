@@ -1,6 +1,8 @@
 /** Cluster operations (CreateCluster, DescribeClusters, ListClusters) and resource tags. */
 import { AwsError, invalidParameter } from '../errors.js';
+import { paginate } from './pagination.js';
 import type { EcsStore } from './store.js';
+import { timingFor } from './timing.js';
 import type { Json, Tag } from './types.js';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,254}$/;
@@ -8,6 +10,7 @@ const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,254}$/;
 export function createCluster(store: EcsStore, input: Json): Json {
   const name = input.clusterName ?? 'default';
   if (!NAME.test(name)) throw invalidParameter('Cluster name is invalid.');
+  timingFor(input.tags ?? []); // an emulator:profile or emulator:time-scale tag must be valid
   const existing = store.clusters.get(name);
   const cluster = existing ?? { arn: store.arn('cluster', name), name, tags: input.tags ?? [], createdAt: Date.now() };
   store.clusters.set(name, cluster);
@@ -41,8 +44,12 @@ export function describeClusters(store: EcsStore, input: Json): Json {
   return { clusters, failures };
 }
 
-export function listClusters(store: EcsStore): Json {
-  return { clusterArns: [...store.clusters.values()].map((c) => c.arn) };
+export function listClusters(store: EcsStore, input: Json): Json {
+  return paginate(
+    [...store.clusters.values()].map((c) => c.arn),
+    input,
+    'clusterArns',
+  );
 }
 
 // ------------------------------------------------------------------ tags
@@ -68,6 +75,7 @@ export function listTagsForResource(store: EcsStore, input: Json): Json {
 
 export function tagResource(store: EcsStore, input: Json): Json {
   const target = taggable(store, String(input.resourceArn ?? ''));
+  if (String(input.resourceArn).includes(':cluster/')) timingFor([...(input.tags ?? []), ...target.tags]);
   for (const tag of input.tags ?? []) {
     const existing = target.tags.find((t) => t.key === tag.key);
     if (existing) existing.value = tag.value;

@@ -65,7 +65,7 @@ export function targetsOf(service: Service, task: Task): Target[] {
       containerPort: lb.containerPort,
       ip: '127.0.0.1',
       port: binding.hostPort ?? lb.containerPort,
-      privateIp: task.privateIp,
+      privateIp: task.eni?.privateIp,
       taskArn: task.arn,
     });
   }

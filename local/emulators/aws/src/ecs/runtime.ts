@@ -4,21 +4,28 @@
  * stopped with `docker stop` and removed once STOPPED. Launch failures (secrets, image pull, start)
  * end the task as ECS reports them and are handed to the scheduler through `onLaunchFailed`.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ContainerState, docker, inspectContainers, removeContainers, stopContainer } from '../docker.js';
 import { type LoadBalancing, noLoadBalancing, targetsOf } from './load-balancing.js';
 import { HostPorts } from './ports.js';
 import type { EcsStore } from './store.js';
+import type { Timing } from './timing.js';
 import type { Deployment, Json, Service, Task, TaskDefinition } from './types.js';
+
+/** Docker runs a health check at most this often here (two CPU cores run every container). */
+const MIN_HEALTH_INTERVAL_MS = 250;
 
 export class TaskRuntime {
   private readonly ports: HostPorts;
   private pendingRemovals: string[] = [];
   private readonly launches = new Set<Promise<void>>();
   private closed = false;
+  /** Ends the timed waits of launches under way when the emulator closes. */
+  private readonly closing = new AbortController();
   /** Called when a task ends before it ran (set by the scheduler, which counts failures). */
   onLaunchFailed: (task: Task) => void = () => {};
   /** Deregisters (and waits for draining) before a registered task's containers get SIGTERM. */
@@ -50,6 +57,7 @@ export class TaskRuntime {
   /** Stops launching and waits for the launches under way. */
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     await Promise.allSettled([...this.launches]);
   }
 
@@ -99,6 +107,7 @@ export class TaskRuntime {
         })),
       })),
     };
+    if (body.networkMode === 'awsvpc') task.eni = newEni(service);
     // The first port mapping of the task gets the allotted host port, whichever container has it.
     const first = task.containers.find((c) => c.networkBindings.length > 0);
     if (first && hostPort !== undefined) first.networkBindings[0]!.hostPort = hostPort;
@@ -110,9 +119,19 @@ export class TaskRuntime {
   }
 
   private async startContainers(task: Task, td: TaskDefinition, hostPort: number | undefined): Promise<void> {
+    const timing = this.store.timingOf(task.cluster);
+    // PROVISIONING (capacity, the ENI), then PENDING (the image pull), as long as the profile says.
+    if (!(await this.wait(timing.provisioningMs))) return;
+    task.lastStatus = 'PENDING';
+    task.version++;
+    if (!(await this.wait(timing.pullMs))) return;
+    if (stopRequested(task)) {
+      task.launching = false;
+      this.markStopped(task);
+      return;
+    }
     const temp = mkdtempSync(join(tmpdir(), 'aws-emulator-'));
     try {
-      task.lastStatus = 'PENDING';
       for (const [index, def] of (td.body.containerDefinitions as Json[]).entries()) {
         const container = task.containers[index]!;
         const env: string[] = [];
@@ -146,7 +165,7 @@ export class TaskRuntime {
           '--env-file',
           envFile,
         ];
-        args.push(...this.healthArgs(def.healthCheck));
+        args.push(...this.healthArgs(def.healthCheck, timing));
         const entryPoint: string[] = def.entryPoint ?? [];
         if (entryPoint.length) args.push('--entrypoint', entryPoint[0]!);
         if (def.workingDirectory) args.push('--workdir', def.workingDirectory);
@@ -172,7 +191,7 @@ export class TaskRuntime {
         if (this.closed) void removeContainers([container.dockerId]);
       }
       task.launching = false;
-      if (task.desiredStatus === 'STOPPED') {
+      if (stopRequested(task)) {
         const { stoppedReason = 'Task stopped', stopCode = 'ServiceSchedulerInitiated' } = task;
         task.desiredStatus = 'RUNNING';
         this.requestStop(task, stoppedReason, stopCode);
@@ -180,6 +199,12 @@ export class TaskRuntime {
     } finally {
       rmSync(temp, { recursive: true, force: true });
     }
+  }
+
+  /** Waits `ms`; false when the emulator closed meanwhile. */
+  private async wait(ms: number): Promise<boolean> {
+    if (ms > 0) await sleep(ms, undefined, { signal: this.closing.signal }).catch(() => undefined);
+    return !this.closed;
   }
 
   private failLaunch(task: Task, reason: string): void {
@@ -190,29 +215,34 @@ export class TaskRuntime {
       if (!c.dockerId) c.reason = reason.split(':')[0];
     }
     this.markStopped(task);
+    const service = this.store.serviceOf(task);
+    // ECS reports a task that could not start as a placement failure event, with its reason.
+    if (service) this.store.event(service, `was unable to place a task. Reason: ${reason}`);
     this.onLaunchFailed(task);
   }
 
   /** The task definition's healthCheck as Docker's own health check (run inside the container). */
-  private healthArgs(healthCheck: Json | undefined): string[] {
+  private healthArgs(healthCheck: Json | undefined, timing: Timing): string[] {
     const command: string[] | undefined = healthCheck?.command;
     if (!Array.isArray(command) || command.length === 0 || command[0] === 'NONE') return [];
     const [kind, ...rest] = command;
     const shell = kind === 'CMD-SHELL' ? rest.join(' ') : (kind === 'CMD' ? rest : command).map(shellQuote).join(' ');
     const cap = this.store.options.healthIntervalCapMs;
-    const ms = (secondsValue: number | undefined, fallback: number) =>
-      `${Math.min((secondsValue ?? fallback) * 1000, cap)}ms`;
+    // The interval and start period follow the profile (and the cap); the timeout stays as given,
+    // because the check command takes real time whatever the profile.
+    const interval = Math.max(MIN_HEALTH_INTERVAL_MS, Math.min(timing.seconds(healthCheck?.interval ?? 30), cap));
+    const startPeriod = Math.min(timing.seconds(healthCheck?.startPeriod ?? 0), cap * 10);
     return [
       '--health-cmd',
       shell,
       '--health-interval',
-      ms(healthCheck?.interval, 30),
+      `${interval}ms`,
       '--health-timeout',
       `${(healthCheck?.timeout ?? 5) * 1000}ms`,
       '--health-retries',
       String(healthCheck?.retries ?? 3),
       '--health-start-period',
-      `${Math.min((healthCheck?.startPeriod ?? 0) * 1000, cap * 10)}ms`,
+      `${startPeriod}ms`,
     ];
   }
 
@@ -245,14 +275,33 @@ export class TaskRuntime {
       this.markStopped(task);
       return;
     }
+    const grace = this.stopGraceSeconds(task);
     void this.drain(task)
-      .then(() => Promise.all(ids.map((id) => stopContainer(id))))
-      .then(() => {
-        if (task.lastStatus !== 'STOPPED') {
-          for (const c of task.containers) c.exitCode ??= 143;
-          this.markStopped(task);
+      .then(() => Promise.all(ids.map((id) => stopContainer(id, grace))))
+      .then(() => inspectContainers(ids))
+      .then((states) => {
+        if (task.lastStatus === 'STOPPED') return;
+        // The exit code the container really had: 0 for an app that exits on SIGTERM, 137 after SIGKILL.
+        for (const c of task.containers) {
+          const state = c.dockerId ? states.get(c.dockerId) : undefined;
+          if (state && !state.running) c.exitCode = state.exitCode;
         }
+        this.markStopped(task);
       });
+  }
+
+  /**
+   * SIGTERM to SIGKILL: the container definition's stopTimeout (seconds), else ECS's default of 30 s,
+   * both under the cluster's profile; whole seconds, at least 1, as `docker stop -t` takes them.
+   */
+  private stopGraceSeconds(task: Task): number {
+    const timing = this.store.timingOf(task.cluster);
+    const td = this.store.findTaskDefinition(task.taskDefinitionArn);
+    const given = (td?.body.containerDefinitions as Json[] | undefined)
+      ?.map((c) => c.stopTimeout)
+      .filter((v): v is number => typeof v === 'number');
+    const ms = given?.length ? timing.seconds(Math.max(...given)) : timing.stopTimeoutMs;
+    return Math.max(1, Math.round(ms / 1000));
   }
 
   /** Takes a registered task out of its target groups; resolves when draining is over. */
@@ -275,6 +324,23 @@ export class TaskRuntime {
     if (ids.length) await docker(['kill', ...ids], 30_000);
     return ids.length;
   }
+}
+
+/** Read through a function: a stop may be requested while a launch awaits (no narrowing). */
+function stopRequested(task: Task): boolean {
+  return task.desiredStatus === 'STOPPED';
+}
+
+/** An ENI in one of the service's subnets with a private IP of 10.0.0.0/16 (awsvpc tasks). */
+function newEni(service: Service): NonNullable<Task['eni']> {
+  const [a = 0, b = 0, ...mac] = randomBytes(8);
+  return {
+    attachmentId: randomUUID(),
+    id: `eni-${randomBytes(9).toString('hex').slice(0, 17)}`,
+    privateIp: `10.0.${a % 256}.${(b % 254) + 1}`,
+    mac: ['0a', ...mac.slice(0, 5).map((x) => x.toString(16).padStart(2, '0'))].join(':'),
+    subnet: service.networkConfiguration?.awsvpcConfiguration?.subnets?.[0] ?? 'subnet-00000000',
+  };
 }
 
 function shellQuote(value: string): string {

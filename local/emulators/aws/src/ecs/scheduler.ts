@@ -7,9 +7,8 @@
 import type { ContainerState } from '../docker.js';
 import { targetsOf } from './load-balancing.js';
 import type { TaskRuntime } from './runtime.js';
-import { newDeployment } from './services.js';
-import { type EcsStore, isHealthy } from './store.js';
-import type { Container, Deployment, Service, Task } from './types.js';
+import type { EcsStore } from './store.js';
+import type { Container, Deployment, Json, Service, Task } from './types.js';
 
 const STOPPED_TASK_RETENTION_MS = 60 * 60 * 1000;
 
@@ -86,6 +85,11 @@ export class Scheduler {
       }
     }
     const service = this.store.serviceOf(task);
+    if (unhealthy && service?.healthCheckGracePeriodSeconds) {
+      // healthCheckGracePeriodSeconds: unhealthy container checks are ignored that long after the start.
+      const grace = this.store.timingOf(task.cluster).seconds(service.healthCheckGracePeriodSeconds);
+      if (Date.now() - (task.startedAt ?? Date.now()) < grace) unhealthy = false;
+    }
     if (task.desiredStatus === 'STOPPED') {
       if (!allRunning || task.containers.every((c) => c.lastStatus === 'STOPPED')) this.runtime.markStopped(task);
       return;
@@ -114,15 +118,44 @@ export class Scheduler {
       task.healthStatus = health;
       task.version++;
     }
-    if (service && this.healthy(task)) service.consecutiveFailures = 0;
+    if (service && this.healthy(task)) this.healthyTask(service, task);
   }
 
-  /** Healthy for the scheduler: container health checks and, with load balancers, every target group. */
+  /**
+   * Healthy for the scheduler (what counts toward minimumHealthyPercent and COMPLETED): RUNNING, and
+   * its container health checks HEALTHY; a task without any counts 40 s (profile-scaled) after it
+   * became RUNNING (ECS API reference, DeploymentConfiguration: minimumHealthyPercent). With load
+   * balancers, every target group must say healthy instead of the 40-second wait.
+   */
   private healthy(task: Task): boolean {
-    if (!isHealthy(task)) return false;
+    if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') return false;
+    const checked = task.containers.some((c) => c.hasHealthCheck);
+    if (checked && task.healthStatus !== 'HEALTHY') return false;
     const service = this.store.serviceOf(task);
-    if (!service || !task.registered) return true;
-    return targetsOf(service, task).every((t) => this.runtime.loadBalancing.health(service, t) === 'healthy');
+    if (service && task.registered) {
+      return targetsOf(service, task).every((t) => this.runtime.loadBalancing.health(service, t) === 'healthy');
+    }
+    if (checked) return true;
+    const wait = this.store.timingOf(task.cluster).noHealthCheckMs;
+    return Date.now() - (task.startedAt ?? Date.now()) >= wait;
+  }
+
+  /**
+   * A healthy task ends the service's launch throttle, and (unless the breaker's resetOnHealthyTask
+   * is false) resets its deployment's failedTasks to 0, after which the circuit breaker no longer
+   * evaluates that deployment (ECS API reference, Deployment: failedTasks; developer guide, "How the
+   * Amazon ECS deployment circuit breaker detects failures").
+   */
+  private healthyTask(service: Service, task: Task): void {
+    service.consecutiveFailures = 0;
+    const deployment = service.deployments.find((d) => d.id === task.startedBy);
+    const breaker = service.deploymentConfiguration.deploymentCircuitBreaker ?? {};
+    if (!deployment || deployment.settled || breaker.resetOnHealthyTask === false) return;
+    deployment.settled = true;
+    if (deployment.failedTasks !== 0) {
+      deployment.failedTasks = 0;
+      deployment.updatedAt = Date.now();
+    }
   }
 
   /** A RUNNING task of a service with load balancers goes into its target groups. */
@@ -140,14 +173,14 @@ export class Scheduler {
   private countFailure(service: Service | undefined, task: Task): void {
     if (!service) return;
     const deployment = service.deployments.find((d) => d.id === task.startedBy);
-    if (deployment) {
+    if (deployment && !deployment.settled) {
       deployment.failedTasks++;
       deployment.updatedAt = Date.now();
     }
     service.consecutiveFailures++;
-    // Task launch backoff, as ECS throttles a service whose tasks keep failing.
-    const backoff = this.store.options.tickMs * Math.min(2 ** service.consecutiveFailures, 16);
-    service.nextLaunchAt = Date.now() + backoff;
+    // The service scheduler slows down the launches of a service whose tasks keep failing.
+    const delay = this.store.timingOf(service.cluster).relaunchDelayMs(service.consecutiveFailures);
+    service.nextLaunchAt = Date.now() + delay;
   }
 
   // ------------------------------------------------------------------ schedule
@@ -174,22 +207,45 @@ export class Scheduler {
     this.completeIfDone(service, limits);
   }
 
-  /** Circuit breaker: enough failed tasks in the PRIMARY deployment ends it (true when it did). */
+  /**
+   * Circuit breaker: enough consecutive failed tasks end the PRIMARY deployment (true when it did).
+   * With rollback, the last COMPLETED deployment becomes the PRIMARY again, IN_PROGRESS (so it is no
+   * rollback target until it completes again); without one the failed deployment stays PRIMARY and
+   * nothing is launched: the rollout stalls (developer guide, "How the Amazon ECS deployment circuit
+   * breaker detects failures").
+   */
   private tripBreaker(service: Service, primary: Deployment, limits: Limits): boolean {
     const breaker = service.deploymentConfiguration.deploymentCircuitBreaker ?? {};
-    const threshold = Math.min(200, Math.max(3, Math.ceil(limits.desired * 0.5)));
-    if (!breaker.enable || primary.rolloutState !== 'IN_PROGRESS' || primary.failedTasks < threshold) return false;
+    if (!breaker.enable || primary.rolloutState !== 'IN_PROGRESS' || primary.settled) return false;
+    if (primary.failedTasks < breakerThreshold(breaker, limits.desired)) return false;
     primary.rolloutState = 'FAILED';
     primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
     primary.updatedAt = Date.now();
     this.store.event(service, `(deployment ${primary.id}) deployment failed: tasks failed to start.`);
     const target = service.lastCompleted;
-    if (breaker.rollback && target && target.taskDefinition !== primary.taskDefinition) {
-      const rollback = newDeployment(service, target.taskDefinition, '');
-      rollback.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deploymentId ${target.id}.`;
-      this.store.event(service, `rolling back to deployment ${target.id}.`);
+    if (breaker.rollback && target && target !== primary && target.rolloutState === 'COMPLETED') {
+      this.rollBackTo(service, target);
     }
     return true;
+  }
+
+  private rollBackTo(service: Service, target: Deployment): void {
+    service.deployments = service.deployments.filter((d) => d !== target);
+    for (const d of service.deployments) d.status = 'ACTIVE';
+    Object.assign(target, {
+      status: 'PRIMARY',
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: `ECS deployment circuit breaker: rolling back to deploymentId ${target.id}.`,
+      desiredCount: service.desiredCount,
+      failedTasks: 0,
+      settled: false,
+      updatedAt: Date.now(),
+    });
+    service.deployments.unshift(target);
+    service.taskDefinition = target.taskDefinition;
+    service.consecutiveFailures = 0;
+    service.nextLaunchAt = 0;
+    this.store.event(service, `rolling back to deployment ${target.id}.`);
   }
 
   /** Starts tasks of the PRIMARY up to its desired count, the total within maximumPercent. */
@@ -248,19 +304,23 @@ export class Scheduler {
     }
   }
 
-  /** Older deployments without a task that has not STOPPED leave the list. */
+  /**
+   * Older deployments leave the list once none of their tasks is live and the last one has had the
+   * profile's deprovisioning time: a failed deployment stays listed while it drains.
+   */
   private dropDrained(service: Service): void {
-    service.deployments = service.deployments.filter(
-      (d, i) =>
-        i === 0 ||
-        [...this.store.tasks.values()].some(
-          (t) =>
-            t.service === service.name &&
-            t.cluster === service.cluster &&
-            t.startedBy === d.id &&
-            t.lastStatus !== 'STOPPED',
-        ),
-    );
+    const now = Date.now();
+    const wait = this.store.timingOf(service.cluster).deprovisioningMs;
+    service.deployments = service.deployments.filter((d, i) => {
+      if (i === 0) return true;
+      let lastStop = d.updatedAt;
+      for (const t of this.store.tasks.values()) {
+        if (t.service !== service.name || t.cluster !== service.cluster || t.startedBy !== d.id) continue;
+        if (t.lastStatus !== 'STOPPED') return true;
+        lastStop = Math.max(lastStop, t.stoppedAt ?? 0);
+      }
+      return now - lastStop < wait;
+    });
   }
 
   private updateCounts(service: Service): void {
@@ -289,7 +349,7 @@ export class Scheduler {
       current.rolloutState = 'COMPLETED';
       current.rolloutStateReason = `ECS deployment ${current.id} completed.`;
       current.updatedAt = Date.now();
-      service.lastCompleted = { id: current.id, taskDefinition: current.taskDefinition };
+      service.lastCompleted = current;
       this.store.event(service, `(deployment ${current.id}) deployment completed.`);
       this.store.event(service, 'has reached a steady state.');
     }
@@ -301,4 +361,16 @@ export class Scheduler {
       service.status = 'INACTIVE';
     }
   }
+}
+
+/**
+ * The breaker's threshold: `thresholdConfiguration` (SDK v3 ECS model: BOUNDED_PERCENT by default,
+ * value 50, clamped to 3..200; UNBOUNDED_PERCENT without the clamp; COUNT as given), which by
+ * default is the documented min(max(3, ceil(0.5 x desired)), 200).
+ */
+export function breakerThreshold(breaker: Json, desired: number): number {
+  const { type = 'BOUNDED_PERCENT', value = 50 } = breaker.thresholdConfiguration ?? {};
+  if (type === 'COUNT') return Math.max(1, value);
+  const raw = Math.ceil((value / 100) * desired);
+  return type === 'UNBOUNDED_PERCENT' ? Math.max(1, raw) : Math.min(200, Math.max(3, raw));
 }

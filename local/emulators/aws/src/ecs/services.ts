@@ -30,6 +30,47 @@ function deploymentConfiguration(given: Json | undefined, current?: Json): Json 
   };
 }
 
+const PROPAGATE_TAGS = ['TASK_DEFINITION', 'SERVICE', 'NONE'];
+
+/**
+ * awsvpc task definitions need the service's `networkConfiguration.awsvpcConfiguration`, and other
+ * network modes refuse one (ECS's own InvalidParameterException messages).
+ */
+function checkNetwork(networkMode: string | undefined, networkConfiguration: Json | undefined): void {
+  const awsvpc = networkConfiguration?.awsvpcConfiguration;
+  if (networkMode === 'awsvpc') {
+    if (!awsvpc)
+      throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+    if (!Array.isArray(awsvpc.subnets) || awsvpc.subnets.length === 0) {
+      throw invalidParameter('subnets can not be empty.');
+    }
+  } else if (awsvpc) {
+    throw invalidParameter('Network Configuration is not valid for the given networkMode of this task definition.');
+  }
+}
+
+/** The CreateService/UpdateService options the emulator keeps and returns (given ones only). */
+function applyOptions(service: Service, input: Json): void {
+  if (input.propagateTags !== undefined) {
+    if (!PROPAGATE_TAGS.includes(input.propagateTags)) {
+      throw invalidParameter(`propagateTags must be one of ${PROPAGATE_TAGS.join(', ')}.`);
+    }
+    service.propagateTags = input.propagateTags;
+  }
+  if (input.enableExecuteCommand !== undefined) service.enableExecuteCommand = Boolean(input.enableExecuteCommand);
+  if (input.enableECSManagedTags !== undefined) service.enableECSManagedTags = Boolean(input.enableECSManagedTags);
+  if (input.networkConfiguration !== undefined) service.networkConfiguration = input.networkConfiguration;
+  if (input.platformVersion !== undefined) service.platformVersion = input.platformVersion;
+  if (input.loadBalancers !== undefined) service.loadBalancers = input.loadBalancers;
+  if (input.healthCheckGracePeriodSeconds !== undefined) {
+    const grace = input.healthCheckGracePeriodSeconds;
+    if (!Number.isInteger(grace) || grace < 0 || grace > 2_147_483_647) {
+      throw invalidParameter('healthCheckGracePeriodSeconds must be between 0 and 2147483647.');
+    }
+    service.healthCheckGracePeriodSeconds = grace;
+  }
+}
+
 /** A new PRIMARY deployment of `taskDefinition`; the previous ones become ACTIVE. */
 export function newDeployment(service: Service, taskDefinition: string, reason: string): Deployment {
   const now = Date.now();
@@ -47,6 +88,8 @@ export function newDeployment(service: Service, taskDefinition: string, reason: 
     launchType: service.launchType,
     rolloutState: 'IN_PROGRESS',
     rolloutStateReason: reason,
+    networkConfiguration: service.networkConfiguration,
+    platformVersion: service.platformVersion,
   };
   service.deployments.unshift(deployment);
   service.taskDefinition = taskDefinition;
@@ -65,6 +108,8 @@ export function createService(store: EcsStore, input: Json): Json {
   const desiredCount = input.desiredCount ?? 1;
   if (!Number.isInteger(desiredCount) || desiredCount < 0) throw invalidParameter('desiredCount must be >= 0.');
   const tags: Tag[] = input.tags ?? [];
+  const launchType = input.launchType ?? 'FARGATE';
+  checkNetwork(td.body.networkMode, input.networkConfiguration);
   const service: Service = {
     arn: store.arn('service', `${cluster}/${name}`),
     name,
@@ -72,9 +117,13 @@ export function createService(store: EcsStore, input: Json): Json {
     status: 'ACTIVE',
     taskDefinition: td.arn,
     desiredCount,
-    launchType: input.launchType ?? 'FARGATE',
+    launchType,
     deploymentConfiguration: deploymentConfiguration(input.deploymentConfiguration),
-    loadBalancers: input.loadBalancers ?? [],
+    loadBalancers: [],
+    platformVersion: launchType === 'FARGATE' ? 'LATEST' : undefined,
+    propagateTags: 'NONE',
+    enableExecuteCommand: false,
+    enableECSManagedTags: false,
     deployments: [],
     events: [],
     tags,
@@ -83,6 +132,7 @@ export function createService(store: EcsStore, input: Json): Json {
     consecutiveFailures: 0,
     lastPlacementEventAt: 0,
   };
+  applyOptions(service, input);
   pinnedHostPorts(service); // validates the tag
   const deployment = newDeployment(service, td.arn, '');
   deployment.rolloutStateReason = `ECS deployment ${deployment.id} in progress.`;
@@ -93,27 +143,25 @@ export function createService(store: EcsStore, input: Json): Json {
 export function updateService(store: EcsStore, input: Json): Json {
   const cluster = store.requireCluster(input.cluster);
   const service = store.requireActiveService(cluster, input.service);
-  if (input.deploymentConfiguration) {
-    service.deploymentConfiguration = deploymentConfiguration(
-      input.deploymentConfiguration,
-      service.deploymentConfiguration,
-    );
+  // Everything is checked before anything changes: a rejected update leaves the service as it was.
+  const config = input.deploymentConfiguration
+    ? deploymentConfiguration(input.deploymentConfiguration, service.deploymentConfiguration)
+    : service.deploymentConfiguration;
+  if (input.desiredCount !== undefined && (!Number.isInteger(input.desiredCount) || input.desiredCount < 0)) {
+    throw invalidParameter('desiredCount must be >= 0.');
   }
+  const td = store.requireTaskDefinition(input.taskDefinition ?? service.taskDefinition);
+  if (input.taskDefinition !== undefined && td.status !== 'ACTIVE') throw clientError('TaskDefinition is inactive');
+  checkNetwork(td.body.networkMode, input.networkConfiguration ?? service.networkConfiguration);
+  const updated = { ...service };
+  applyOptions(updated, input);
+  Object.assign(service, updated, { deploymentConfiguration: config });
   if (input.desiredCount !== undefined) {
-    if (!Number.isInteger(input.desiredCount) || input.desiredCount < 0) {
-      throw invalidParameter('desiredCount must be >= 0.');
-    }
     service.desiredCount = input.desiredCount;
     service.deployments[0]!.desiredCount = input.desiredCount;
   }
-  let taskDefinition = service.taskDefinition;
-  if (input.taskDefinition !== undefined) {
-    const td = store.requireTaskDefinition(input.taskDefinition);
-    if (td.status !== 'ACTIVE') throw clientError('TaskDefinition is inactive');
-    taskDefinition = td.arn;
-  }
-  if (taskDefinition !== service.taskDefinition || input.forceNewDeployment) {
-    const deployment = newDeployment(service, taskDefinition, '');
+  if (td.arn !== service.taskDefinition || input.forceNewDeployment) {
+    const deployment = newDeployment(service, td.arn, '');
     deployment.rolloutStateReason = `ECS deployment ${deployment.id} in progress.`;
   }
   return { service: serviceBody(store, service, true) };
@@ -134,6 +182,7 @@ export function deleteService(store: EcsStore, input: Json): Json {
 
 export function describeServices(store: EcsStore, input: Json): Json {
   const cluster = store.requireCluster(input.cluster);
+  if ((input.services ?? []).length > 10) throw invalidParameter('services can have at most 10 items.');
   const services: Json[] = [];
   const failures: Json[] = [];
   const includeTags = (input.include ?? []).includes('TAGS');
@@ -168,11 +217,7 @@ function serviceBody(store: EcsStore, service: Service, includeTags: boolean): J
     launchType: service.launchType,
     taskDefinition: service.taskDefinition,
     deploymentConfiguration: service.deploymentConfiguration,
-    deployments: service.deployments.map((d) => ({
-      ...d,
-      createdAt: seconds(d.createdAt),
-      updatedAt: seconds(d.updatedAt),
-    })),
+    deployments: service.deployments.map((d) => deploymentBody(d)),
     events: service.events.map((e) => ({ ...e, createdAt: seconds(e.createdAt) })),
     createdAt: seconds(service.createdAt),
     placementConstraints: [],
@@ -180,10 +225,24 @@ function serviceBody(store: EcsStore, service: Service, includeTags: boolean): J
     schedulingStrategy: 'REPLICA',
     deploymentController: { type: 'ECS' },
     createdBy: `arn:aws:iam::${store.options.accountId}:user/emulator`,
-    enableECSManagedTags: false,
-    propagateTags: 'NONE',
-    enableExecuteCommand: false,
+    enableECSManagedTags: service.enableECSManagedTags,
+    propagateTags: service.propagateTags,
+    enableExecuteCommand: service.enableExecuteCommand,
+    networkConfiguration: service.networkConfiguration,
+    platformVersion: service.platformVersion,
+    platformFamily: service.platformVersion ? 'Linux' : undefined,
+    healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
   };
   if (includeTags) body.tags = service.tags;
   return body;
+}
+
+function deploymentBody(d: Deployment): Json {
+  const { settled: _internal, createdAt, updatedAt, ...shown } = d;
+  return {
+    ...shown,
+    createdAt: seconds(createdAt),
+    updatedAt: seconds(updatedAt),
+    platformFamily: d.platformVersion ? 'Linux' : undefined,
+  };
 }

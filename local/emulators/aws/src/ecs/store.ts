@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AwsError, clientError } from '../errors.js';
+import { type Timing, timingFor } from './timing.js';
 import type { Cluster, Deployment, EcsOptions, Service, Task, TaskDefinition } from './types.js';
 
 export class EcsStore {
@@ -65,6 +66,16 @@ export class EcsStore {
     return name;
   }
 
+  /** The cluster's timing profile (a tag that became invalid falls back to the process default). */
+  timingOf(cluster: string): Timing {
+    const tags = this.clusters.get(cluster)?.tags ?? [];
+    try {
+      return timingFor(tags);
+    } catch {
+      return timingFor([]);
+    }
+  }
+
   // ------------------------------------------------------------------ services
 
   serviceKey(cluster: string, name: string): string {
@@ -114,11 +125,4 @@ export class EcsStore {
     });
     if (service.events.length > 100) service.events.length = 100;
   }
-}
-
-/** A task counts as healthy when RUNNING and every container with a health check is HEALTHY. */
-export function isHealthy(task: Task): boolean {
-  return (
-    task.lastStatus === 'RUNNING' && (task.healthStatus === 'HEALTHY' || !task.containers.some((c) => c.hasHealthCheck))
-  );
 }

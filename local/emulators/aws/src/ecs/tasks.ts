@@ -55,8 +55,34 @@ export function stopTask(store: EcsStore, runtime: TaskRuntime, input: Json): Js
   return { task: taskBody(store, task) };
 }
 
-function taskBody(store: EcsStore, task: Task): Json {
+/**
+ * awsvpc tasks (Fargate) report their ENI as an attachment and in each container's
+ * networkInterfaces, and no networkBindings: nothing is bound on a host port (ECS API reference,
+ * Task: attachments; Container: networkBindings). Here they still listen on their host port (the
+ * emulator has no task networks), which stays internal: the load balancer seam uses it.
+ */
+function eniShapes(task: Task): { attachments: Json[]; networkInterfaces?: Json[] } {
+  const eni = task.eni;
+  if (!eni) return { attachments: [] };
+  const details = [
+    ['subnetId', eni.subnet],
+    ['networkInterfaceId', eni.id],
+    ['macAddress', eni.mac],
+    ['privateDnsName', `ip-${eni.privateIp.replaceAll('.', '-')}.ec2.internal`],
+    ['privateIPv4Address', eni.privateIp],
+  ].map(([name, value]) => ({ name, value }));
+  const status =
+    task.lastStatus === 'STOPPED' ? 'DELETED' : task.lastStatus === 'PROVISIONING' ? 'PRECREATED' : 'ATTACHED';
   return {
+    attachments: [{ id: eni.attachmentId, type: 'ElasticNetworkInterface', status, details }],
+    networkInterfaces: [{ attachmentId: eni.attachmentId, privateIpv4Address: eni.privateIp }],
+  };
+}
+
+function taskBody(store: EcsStore, task: Task): Json {
+  const { attachments, networkInterfaces } = eniShapes(task);
+  return {
+    attachments,
     taskArn: task.arn,
     clusterArn: store.clusters.get(task.cluster)?.arn,
     taskDefinitionArn: task.taskDefinitionArn,
@@ -69,7 +95,8 @@ function taskBody(store: EcsStore, task: Task): Json {
       lastStatus: c.lastStatus,
       exitCode: c.exitCode,
       reason: c.reason,
-      networkBindings: c.networkBindings,
+      networkBindings: task.eni ? [] : c.networkBindings,
+      networkInterfaces,
       healthStatus: c.healthStatus,
     })),
     lastStatus: task.lastStatus,

@@ -55,6 +55,13 @@ export interface Deployment {
   launchType: string;
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason: string;
+  networkConfiguration?: Json;
+  platformVersion?: string;
+  /**
+   * Internal: a task of this deployment was healthy, so (with `resetOnHealthyTask`, the default)
+   * its failedTasks went back to 0 and the circuit breaker stopped evaluating it.
+   */
+  settled?: boolean;
 }
 
 export interface ServiceEvent {
@@ -74,12 +81,19 @@ export interface Service {
   deploymentConfiguration: Json;
   /** `loadBalancers[]` as given (targetGroupArn, containerName, containerPort). */
   loadBalancers?: Json[];
+  /** CreateService/UpdateService options, stored and returned as given. */
+  networkConfiguration?: Json;
+  platformVersion?: string;
+  propagateTags: string;
+  enableExecuteCommand: boolean;
+  enableECSManagedTags: boolean;
+  healthCheckGracePeriodSeconds?: number;
   deployments: Deployment[];
   events: ServiceEvent[];
   tags: Tag[];
   createdAt: number;
   /** The last deployment that reached COMPLETED: what the circuit breaker rolls back to. */
-  lastCompleted?: { id: string; taskDefinition: string };
+  lastCompleted?: Deployment;
   nextLaunchAt: number;
   consecutiveFailures: number;
   lastPlacementEventAt: number;
@@ -119,8 +133,8 @@ export interface Task {
   version: number;
   cpu?: string;
   memory?: string;
-  /** awsvpc: the private IP of the task's (emulated) ENI. */
-  privateIp?: string;
+  /** awsvpc: the task's (emulated) elastic network interface. */
+  eni?: { attachmentId: string; id: string; privateIp: string; mac: string; subnet: string };
   /** Registered in the service's target groups (see load-balancing.ts). */
   registered?: boolean;
 }
