@@ -71,7 +71,7 @@ function probe(field: Field<unknown>, raw: string, name: string): { value: strin
 const EMPTY = new Set([undefined, '[]', '{}']);
 
 /** Every way an action.yml and the specs disagree, one line each. */
-export function disagreements(inputs: Record<string, YamlInput>, specs: Spec[]): string[] {
+function disagreements(inputs: Record<string, YamlInput>, specs: Spec[]): string[] {
   const problems: string[] = [];
   const fields = new Map<string, Field<unknown>>();
   for (const spec of specs) {
@@ -118,8 +118,11 @@ export function disagreements(inputs: Record<string, YamlInput>, specs: Spec[]):
 
 const root = join(import.meta.dirname, '..');
 const actionInputs = (action: string): Record<string, YamlInput> =>
-  (parseYaml(readFileSync(join(root, 'actions', action, 'action.yml'), 'utf8')) as { inputs?: Record<string, YamlInput> })
-    .inputs ?? {};
+  (
+    parseYaml(readFileSync(join(root, 'actions', action, 'action.yml'), 'utf8')) as {
+      inputs?: Record<string, YamlInput>;
+    }
+  ).inputs ?? {};
 const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);
