@@ -183,6 +183,7 @@ describe('running workflows', () => {
     const rollback = job('rollback');
     expect(rollback?.result).toBe('failure');
     expect(rollback?.steps.map((s) => [s.name, s.outcome])).toEqual([
+      ['actions/checkout@v4', 'success'],
       ['./local/runner/__tests__/fixtures/actions/greet', 'failure'],
       ['after a failed step', 'skipped'],
       ['cleanup', 'success'],

@@ -3,9 +3,10 @@
  * GitHub's job semantics in the local runner, each on a small fixture workflow under
  * __tests__/fixtures/semantics/ (every test here failed on the runner before it implemented the rule).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Runner from '../src/index.js';
 
@@ -140,4 +141,49 @@ describe('hosted-runner limits that change outcomes', () => {
       },
     ]);
   });
+});
+
+test('each job gets a fresh workspace (its own checkout of the commit, shallow unless fetch-depth) and tool cache', async () => {
+  const image = mkdtempSync(join(tmpdir(), 'runner-image-tools-'));
+  runDirs.push(image);
+  mkdirSync(join(image, 'image-tool'));
+  // The run's repository: three commits, and uncommitted work a checkout must not see.
+  const repo = mkdtempSync(join(tmpdir(), 'runner-repo-'));
+  runDirs.push(repo);
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args]);
+  git('init', '-q', '-b', 'main');
+  for (const text of ['first', 'second', 'third']) {
+    writeFileSync(join(repo, 'hello.txt'), text);
+    git('add', 'hello.txt');
+    git('commit', '-q', '-m', text);
+  }
+  cpSync(
+    join(ROOT, 'local/runner/__tests__/fixtures/actions/greet'),
+    join(repo, 'local/runner/__tests__/fixtures/actions/greet'),
+    {
+      recursive: true,
+    },
+  );
+  git('add', 'local');
+  git('commit', '-q', '--amend', '--no-edit');
+  writeFileSync(join(repo, 'hello.txt'), 'uncommitted');
+  const { result, results, log } = await run('workspace.yml', { toolCache: image, workspace: repo });
+  expect(results).toEqual({
+    first: 'success',
+    second: 'success',
+    'full-history': 'success',
+    'local-action-without-checkout': 'failure',
+  });
+  expect(log).toMatch(/second: empty workspace, fresh tool cache/);
+  expect(log).toMatch(/full-history: all commits/);
+  expect(log).toMatch(
+    /Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '.*\/workspace\/local\/runner\/__tests__\/fixtures\/actions\/greet'\. Did you forget to run actions\/checkout/,
+  );
+  // The machines are gone with their jobs (logs stay); the image's tool cache was not written to.
+  for (const job of result.jobs) {
+    expect(existsSync(join(dirname(job.logFile!), 'workspace'))).toBe(false);
+    expect(existsSync(job.logFile!)).toBe(true);
+  }
+  expect(readdirSync(image)).toEqual(['image-tool']);
 });

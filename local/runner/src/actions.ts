@@ -43,20 +43,18 @@ export interface Resolver {
 }
 
 const SUPPORTED = (r: Resolver) =>
-  `supported: ./<path> (node actions), <owner>/${r.suiteRepos[0]}/<action>@<ref>, ${Object.keys(REPLACEMENTS)
+  `supported: ./<path> (node actions in the job's checkout), <owner>/${r.suiteRepos[0]}/<action>@<ref>, ${Object.keys(
+    REPLACEMENTS,
+  )
     .map((k) => `${k}@<ref>`)
     .join(', ')}`;
 
 export function resolveAction(uses: string, where: Where, r: Resolver): ResolvedAction {
   if (uses.startsWith('docker://'))
     throw new WorkflowError(`${at(where)}: uses: ${uses}: docker actions are not supported (${SUPPORTED(r)})`);
-  if (uses.startsWith('./')) {
-    let dir = join(r.workspace, uses);
-    const suite = /^\.\/actions\/([\w.-]+)\/?$/.exec(uses);
-    if (!existsSync(dir) && suite) dir = join(r.actionsDir, suite[1]!);
-    if (!existsSync(dir)) dir = join(r.repoRoot, uses);
-    return readNodeAction(dir, uses, where);
-  }
+  // `./` is the job's workspace (a called workflow's too: the caller's checkout); checked here in the
+  // run's repository, read again from the job's checkout when the step runs (localActionAt).
+  if (uses.startsWith('./')) return readNodeAction(join(r.workspace, uses), uses, where);
   const [path, ref] = uses.split('@');
   if (!ref) throw new WorkflowError(`${at(where)}: uses: ${uses}: a remote action needs @<ref>`);
   const parts = path!.split('/');
@@ -67,6 +65,16 @@ export function resolveAction(uses: string, where: Where, r: Resolver): Resolved
     return readNodeAction(join(r.actionsDir, name), `${uses} -> actions/${name}`, where);
   }
   throw new WorkflowError(`${at(where)}: uses: ${uses} is not available to the local runner (${SUPPORTED(r)})`);
+}
+
+/** A `./` action when its step runs: read from the job's workspace (what its checkout put there), as on GitHub. */
+export function localActionAt(uses: string, where: Where, workspace: string): NodeAction {
+  const dir = join(workspace, uses);
+  if (existsSync(dir)) return readNodeAction(dir, uses, where);
+  // GitHub's runner's words.
+  throw new WorkflowError(
+    `Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '${dir}'. Did you forget to run actions/checkout before running your local action?`,
+  );
 }
 
 function readNodeAction(dir: string, label: string, where: Where): NodeAction {

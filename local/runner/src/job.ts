@@ -3,10 +3,11 @@
  * with `if:`, `continue-on-error` and the job status, its post steps in reverse, its outputs.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
 import { type Contexts, type EvalOptions, evaluateCondition, type Json, toText, truthy } from './expressions.js';
+import { discardMachine, freshMachine, type Machine } from './machine.js';
 import { runPostBody, runStepBody, stepName } from './steps.js';
 import {
   failedStep,
@@ -28,6 +29,7 @@ import { at, evalToken, type JobDef, type StepDef, WorkflowError } from './workf
 export class JobRun implements StepHost {
   readonly key: string;
   readonly dir: string;
+  readonly machine: Machine;
   readonly temp: string;
   readonly workspace: string;
   readonly toolCache: string;
@@ -53,10 +55,10 @@ export class JobRun implements StepHost {
     this.key = `${scope.prefix}${label}`;
     const safe = this.key.replace(/[^\w.-]+/g, '_').slice(0, 100);
     this.dir = join(run.runDir, 'jobs', `${safe}-${randomUUID().slice(0, 6)}`);
-    this.temp = join(this.dir, 'temp');
-    mkdirSync(this.temp, { recursive: true });
-    this.workspace = run.source;
-    this.toolCache = run.options.toolCache ?? join(run.repoRoot, '.local/runner/tool-cache');
+    this.machine = freshMachine(this.dir, run.options.toolCache);
+    this.temp = this.machine.temp;
+    this.workspace = this.machine.workspace;
+    this.toolCache = this.machine.toolCache;
     this.logFile = join(this.dir, 'log.txt');
     this.record = jobRecord(scope, job.id, label, 'success');
     this.record.logFile = this.logFile;
@@ -71,6 +73,7 @@ export class JobRun implements StepHost {
   ctx(extra: Partial<Contexts> = {}): Contexts {
     return {
       ...this.contexts,
+      github: { ...(this.contexts.github as Record<string, Json>), workspace: this.workspace },
       env: { ...this.env },
       steps: this.steps,
       job: { status: this.status },
@@ -117,6 +120,7 @@ export class JobRun implements StepHost {
       this.status = 'failure';
     }
     const outputs = this.outputs();
+    discardMachine(this.machine);
     const result: Result = run.cancelled && this.status !== 'failure' ? 'cancelled' : this.status;
     Object.assign(this.record, { result, durationMs: Date.now() - started, outputs });
     run.jobs.push(this.record);

@@ -3,8 +3,9 @@
  * actions/checkout and aws-actions/configure-aws-credentials.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { errorMessage } from '../../../shared/errors.js';
 import { type Json, toText } from './expressions.js';
 import { failedStep, type StepHost, type StepRun } from './types.js';
 
@@ -17,28 +18,66 @@ const done = (outputs: Record<string, string> = {}, env: Record<string, string> 
   summary: '',
 });
 
-/** actions/checkout: the workspace already is the checkout; `path:` gets a clone of it. */
+/**
+ * actions/checkout: a checkout of the run's commit from the run's repository (RunOptions.workspace)
+ * into the job's fresh workspace (or `path:` under it), as the action does it: git init, a fetch of
+ * that one commit with `--depth=1` unless `fetch-depth` says otherwise (0: all branches and tags),
+ * the branch checked out at it, `origin` pointing at the repository so later fetches work.
+ */
 export function checkout(host: StepHost, given: Record<string, Json>): StepRun {
-  const { workspace } = host;
-  const path = given.path ? toText(given.path) : '';
-  const sha = String(host.run.github.sha);
-  const result = done({ ref: String(host.run.github.ref), commit: sha });
-  if (!existsSync(join(workspace, '.git'))) {
-    host.line(`checkout (local): ${workspace} is not a git checkout; using it as it is`);
-    return result;
-  }
-  if (!path || resolve(workspace, path) === workspace) {
-    host.line(
-      `checkout (local): using the workspace ${workspace} at ${sha.slice(0, 12)} (fetch-depth ${given['fetch-depth'] ?? 1}: full history is there)`,
+  const { github, source } = host.run;
+  const repository = given.repository ? toText(given.repository) : String(github.repository);
+  if (repository.toLowerCase() !== String(github.repository).toLowerCase())
+    return failedStep(
+      `checkout (local): repository: ${repository} is not available here; expected the run's repository ${String(github.repository)}`,
     );
-    return result;
+  const target = resolve(host.workspace, given.path ? toText(given.path) : '.');
+  const rel = relative(host.workspace, target);
+  if (rel.startsWith('..') || isAbsolute(rel))
+    return failedStep(
+      `checkout (local): path: ${toText(given.path ?? null)} is not under the workspace ${host.workspace}`,
+    );
+  if (!existsSync(join(source, '.git')) && !existsSync(join(source, 'HEAD')))
+    return failedStep(`checkout (local): ${source} is not a git repository; expected RunOptions.workspace to be one`);
+  const depthText = given['fetch-depth'] === undefined ? '1' : toText(given['fetch-depth']);
+  const depth = Number(depthText);
+  if (!Number.isInteger(depth) || depth < 0)
+    return failedStep(
+      `checkout (local): fetch-depth: ${depthText} is not valid; expected 0 (all history) or a positive integer`,
+    );
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-C', cwd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      .toString()
+      .trim();
+  try {
+    const ref = given.ref ? toText(given.ref) : String(github.sha);
+    const sha = git(source, 'rev-parse', '--verify', '-q', `${ref}^{commit}`);
+    const isBranch = (name: string) => {
+      try {
+        git(source, 'show-ref', '--verify', '-q', `refs/heads/${name}`);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const named = given.ref ? ref.replace(/^refs\/heads\//, '') : /^refs\/heads\/(.+)$/.exec(String(github.ref))?.[1];
+    const branch = named && (!given.ref || isBranch(named)) ? named : undefined;
+    rmSync(target, { recursive: true, force: true }); // clean: true
+    mkdirSync(target, { recursive: true });
+    git(target, 'init', '-q');
+    git(target, 'remote', 'add', 'origin', `file://${source}`);
+    if (depth === 0) git(target, 'fetch', '-q', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*', sha);
+    else git(target, 'fetch', '-q', '--no-tags', `--depth=${depth}`, 'origin', sha);
+    if (branch) git(target, 'checkout', '-q', '--force', '-B', branch, sha);
+    else git(target, 'checkout', '-q', '--force', '--detach', sha);
+    host.line(
+      `checkout (local): ${repository} at ${sha.slice(0, 12)} into ${rel || '.'} (${depth === 0 ? 'all history' : `depth ${depth}`})`,
+    );
+    return done({ ref: branch ? `refs/heads/${branch}` : ref, commit: sha });
+  } catch (e) {
+    const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
+    return failedStep(`checkout (local): ${stderr || errorMessage(e)}`);
   }
-  const target = resolve(workspace, path);
-  const depth = Number(given['fetch-depth'] ?? 1);
-  const args = ['clone', '-q', ...(depth > 0 ? [`--depth=${depth}`] : []), `file://${workspace}`, target];
-  if (!existsSync(target)) execFileSync('git', args, { stdio: 'pipe' });
-  host.line(`checkout (local): cloned the workspace into ${path}`);
-  return result;
 }
 
 /** aws-actions/configure-aws-credentials: dummy credentials and the AWS emulator's endpoint. */

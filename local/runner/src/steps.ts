@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { NodeAction } from './actions.js';
+import { localActionAt, type NodeAction } from './actions.js';
 import { interpolate, type Json, toText } from './expressions.js';
 import { checkout, configureAws } from './stand-ins.js';
 import { spawnStep } from './step-process.js';
@@ -59,9 +59,10 @@ function runScript(host: StepHost, step: StepDef, env: Record<string, string>): 
 }
 
 async function runUses(host: StepHost, step: StepDef, env: Record<string, string>): Promise<StepRun> {
-  const action = host.run.actionsByStep.get(step)!;
+  const resolved = host.run.actionsByStep.get(step)!;
   const given = withInputs(host, step, env);
-  if (action.kind !== 'node') return action.kind === 'checkout' ? checkout(host, given) : configureAws(host, given);
+  if (resolved.kind !== 'node') return resolved.kind === 'checkout' ? checkout(host, given) : configureAws(host, given);
+  const action = step.uses?.startsWith('./') ? localActionAt(step.uses, step.where, host.workspace) : resolved;
   const inputs = actionInputs(host, action, given, step, env);
   const result = await spawnStep(
     host,
