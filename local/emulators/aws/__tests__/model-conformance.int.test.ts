@@ -42,6 +42,7 @@ const SERVICE_OF: Record<string, ServiceName> = {
 
 let emulator: EmulatorProcess;
 let image: string;
+let crash: string;
 const { handler, exchanges } = recordingHandler();
 const config = () => ({
   region: 'us-east-1',
@@ -62,6 +63,7 @@ beforeAll(async () => {
     testImages(),
   ]);
   image = images.v1;
+  crash = images.crash;
   ecs = new ECSClient(config());
   ecr = new ECRClient(config());
   sm = new SecretsManagerClient(config());
@@ -177,6 +179,27 @@ describe('responses of every operation the suite calls conform to the published 
       new ListTasksCommand({ cluster, startedBy: deploymentId, desiredStatus: 'STOPPED', maxResults: 100 }),
     );
     await ecs.send(new DescribeServicesCommand({ cluster, services: ['web', 'missing'] }));
+    // A crash-looping deployment: stopped tasks (stopCode, exit code, reason), failedTasks, events.
+    const crashing = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'conformance',
+        networkMode: 'host',
+        containerDefinitions: [{ name: 'app', image: crash, essential: true, portMappings: [{ containerPort: 8080 }] }],
+      }),
+    );
+    const failing = await ecs.send(
+      new UpdateServiceCommand({ cluster, service: 'web', taskDefinition: crashing.taskDefinition!.taskDefinitionArn }),
+    );
+    const failingId = failing.service!.deployments![0]!.id!;
+    const stopped = await until('a stopped task of the crashing deployment', async () => {
+      const { taskArns } = await ecs.send(
+        new ListTasksCommand({ cluster, startedBy: failingId, desiredStatus: 'STOPPED', maxResults: 100 }),
+      );
+      return taskArns?.length ? taskArns : undefined;
+    });
+    const { tasks } = await ecs.send(new DescribeTasksCommand({ cluster, tasks: stopped }));
+    expect(tasks?.[0]?.lastStatus).toBe('STOPPED');
+    await ecs.send(new DescribeServicesCommand({ cluster, services: ['web'], include: ['TAGS'] }));
     await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
 
     await rejects('ClientException', () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'nope:1' })));
