@@ -67,7 +67,7 @@ export interface WaitOptions {
   excluded: string[];
   eligibility: EligibilityPolicy;
   quorum: QuorumPolicy;
-  /** Called with each progress line (default: core.info). */
+  /** Called with each progress line (default: the safe log path, info). */
   log?: (line: string) => void;
 }
 

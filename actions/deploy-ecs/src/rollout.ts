@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import { isThrottling, isTransientAwsError } from '../../../shared/aws.js';
 import { systemClock } from '../../../shared/clock.js';
 import { formatDuration } from '../../../shared/duration.js';
-import { group } from '../../../shared/log.js';
+import { group, info } from '../../../shared/log.js';
 import type { EcsApi } from './api.js';
 import { describeStoppedTask, type FollowResult, follow } from './follow.js';
 import type { Inputs } from './inputs.js';
@@ -40,7 +40,7 @@ export async function rollOut(api: EcsApi, inputs: Inputs, request: RolloutReque
   );
   const deployment = updated.deployments.find((d) => d.status === 'PRIMARY');
   if (!deployment) throw new Error('UpdateService answered without a PRIMARY deployment');
-  core.info(`deployment ${deployment.id} started (${purpose})`);
+  info(`deployment ${deployment.id} started (${purpose})`);
   if (!inputs.wait) return { purpose, taskDefinition, deploymentId: deployment.id };
   const result = await followDeployment(api, inputs, {
     deploymentId: deployment.id,
@@ -67,11 +67,11 @@ export async function followDeployment(
   return group(`Follow deployment ${deploymentId} (${purpose})`, async () => {
     const log = {
       event: (e: { createdAt: number; message: string }) =>
-        core.info(`[event ${new Date(e.createdAt).toISOString().slice(11, 19)}] ${e.message}`),
+        info(`[event ${new Date(e.createdAt).toISOString().slice(11, 19)}] ${e.message}`),
       stopped: (t: Parameters<typeof describeStoppedTask>[0]) =>
         core.warning(describeStoppedTask(t), { title: 'ECS task stopped' }),
       warn: (message: string) => core.warning(message),
-      info: (message: string) => core.info(message),
+      info: (message: string) => info(message),
     };
     const withTargets = target.loadBalancers?.some((lb) => lb.targetGroupArn);
     const elb = withTargets ? await createTargetsApi(inputs.awsRegion, (id) => api.runningTasks(id)) : undefined;
@@ -88,7 +88,7 @@ export async function followDeployment(
       targets: elb && new TargetWatch(elb, target.loadBalancers ?? [], deploymentId, log),
     }).finally(() => elb?.destroy());
     const line = `deployment ${deploymentId}: ${result.outcome} (${result.reason}) after ${formatDuration(result.finishedAt - result.startedAt)}, ${result.polls} poll(s)`;
-    if (result.outcome === 'succeeded') core.info(line);
+    if (result.outcome === 'succeeded') info(line);
     else core.error(line);
     return result;
   });
