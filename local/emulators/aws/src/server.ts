@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceName } from '../testing/aws-model.js';
 import { ecr } from './ecr.js';
 import { Ecs, type EcsOptions } from './ecs/index.js';
+import { ecsLoadBalancing } from './elbv2/ecs-seam.js';
 import { Elbv2 } from './elbv2/elbv2.js';
 import { isQueryRequest, serveQuery } from './elbv2/http.js';
 import { AwsError } from './errors.js';
@@ -97,6 +98,7 @@ export class AwsEmulator {
     };
     this.ecs = new Ecs(ecsOptions);
     this.elbv2 = new Elbv2(this.options);
+    this.ecs.setLoadBalancing(ecsLoadBalancing(this.elbv2));
     this.secrets = new SecretsManager(this.options.region, this.options.accountId);
     this.ssm = new Ssm(this.options.region, this.options.accountId);
     this.iam = new Iam(this.options.accountId);

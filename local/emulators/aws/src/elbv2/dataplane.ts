@@ -178,28 +178,31 @@ export class DataPlane {
   }
 
   /**
-   * One poll of HAProxy's checks: a target whose checks passed leaves drain for ready; a draining
-   * one is removed once it has no session in progress ("If a deregistering target has no in-flight
-   * requests and no active connections, Elastic Load Balancing immediately completes the
-   * deregistration process": ALB User Guide, Deregistration delay) or when the delay has run out.
+   * One poll of HAProxy's checks: a target whose checks passed leaves drain for ready. A draining
+   * one leaves HAProxy once it has no session in progress, but stays `draining` until the delay has
+   * run out ("If a deregistering target has no in-flight requests and no active connections, Elastic
+   * Load Balancing immediately completes the deregistration process, without waiting for the
+   * deregistration delay to elapse. However, even though target deregistration is complete, the
+   * status of the target is displayed as draining until the deregistration delay timeout expires":
+   * ALB User Guide, Deregistration delay); at the end of the delay its sessions are cut.
    */
   async poll(groups: Iterable<{ tg: TargetGroup; targets: Map<string, Target> }>): Promise<void> {
     const stats = new Map((await this.haproxy.servers()).map((s) => [`${s.backend}/${s.server}`, s]));
     for (const { tg, targets } of groups) {
       for (const [key, target] of targets) {
         const name = `${tg.backend}/${target.server}`;
-        target.stat = stats.get(name);
+        target.stat = stats.get(name) ?? target.stat;
         const up = target.stat && /^(DRAIN|UP)/.test(target.stat.status) && target.stat.checkStatus.startsWith('L7OK');
         if (target.phase === 'initial' && up) {
           await this.haproxy.command(`set server ${name} state ready`);
           target.phase = 'ready';
         } else if (target.phase === 'draining') {
           const delayMs = Number(tg.attributes.get('deregistration_delay.timeout_seconds')) * 1000;
-          const idle = (target.stat?.current ?? 0) === 0;
-          if (idle || Date.now() - target.drainingSince! >= delayMs) {
+          const over = Date.now() - target.drainingSince! >= delayMs;
+          const present = stats.has(name);
+          if (present && (over || (stats.get(name)?.current ?? 0) === 0))
             await this.removeServer(tg.backend, target.server);
-            targets.delete(key);
-          }
+          if (over) targets.delete(key);
         }
       }
     }
