@@ -3,7 +3,7 @@
  * Unit tests of the local workflow runner (fast: no infrastructure). They use the bundle
  * (local/runner/dist/runner.mjs, built first) because @actions/workflow-parser only runs bundled.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,11 @@ import type * as Runner from '../src/index.js';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURES = 'local/runner/__tests__/fixtures';
 let runner: typeof Runner;
+
+const runDirs: string[] = [];
+afterAll(() => {
+  for (const dir of runDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 beforeAll(async () => {
   const { buildRunner, RUNNER_BUNDLE } = await import(join(ROOT, 'local/runner/build.mjs'));
@@ -136,7 +141,7 @@ describe('running workflows', () => {
       workflow: join(ROOT, FIXTURES, workflow),
       repoRoot: ROOT,
       workspace: ROOT,
-      runDir: mkdtempSync(join(tmpdir(), 'runner-test-')),
+      runDir: runDirs[runDirs.push(mkdtempSync(join(tmpdir(), 'runner-test-'))) - 1],
       print: (line) => lines.push(line),
       ...extra,
     });
