@@ -16,8 +16,12 @@ const { values } = parseArgs({
     'host-ports': { type: 'string', default: '20000-29999' },
     'health-interval-cap-ms': { type: 'string', default: '5000' },
     registry: { type: 'string', default: 'http://localhost:5000' },
-    // ECS timing profile of clusters without an emulator:profile tag (src/ecs/timing.ts).
-    'ecs-profile': { type: 'string', default: process.env.AWS_EMULATOR_ECS_PROFILE ?? 'realistic' },
+    // ECS timing profile of clusters without an emulator:profile tag (src/ecs/timing.ts): realistic,
+    // or fast when started by a test (JEST_WORKER_ID), unless given here or in the environment.
+    'ecs-profile': {
+      type: 'string',
+      default: process.env.AWS_EMULATOR_ECS_PROFILE ?? (process.env.JEST_WORKER_ID ? 'fast' : 'realistic'),
+    },
     'ecs-time-scale': { type: 'string', default: process.env.AWS_EMULATOR_ECS_TIME_SCALE ?? '1' },
     'state-dir': { type: 'string', default: join(process.cwd(), '.local/emulators') },
   },

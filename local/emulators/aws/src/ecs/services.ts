@@ -49,6 +49,13 @@ function checkNetwork(networkMode: string | undefined, networkConfiguration: Jso
   }
 }
 
+/** `loadBalancers` against the load balancer (unknown target group) and the task definition (container, port). */
+function checkLoadBalancers(store: EcsStore, loadBalancers: Json[] | undefined, taskDefinition: Json): void {
+  if (!loadBalancers?.length) return;
+  const problem = store.options.checkLoadBalancers?.(loadBalancers, taskDefinition.containerDefinitions ?? []);
+  if (problem) throw invalidParameter(problem);
+}
+
 /** The CreateService/UpdateService options the emulator keeps and returns (given ones only). */
 function applyOptions(service: Service, input: Json): void {
   if (input.propagateTags !== undefined) {
@@ -110,6 +117,7 @@ export function createService(store: EcsStore, input: Json): Json {
   const tags: Tag[] = input.tags ?? [];
   const launchType = input.launchType ?? 'FARGATE';
   checkNetwork(td.body.networkMode, input.networkConfiguration);
+  checkLoadBalancers(store, input.loadBalancers, td.body);
   const service: Service = {
     arn: store.arn('service', `${cluster}/${name}`),
     name,
@@ -153,6 +161,7 @@ export function updateService(store: EcsStore, input: Json): Json {
   const td = store.requireTaskDefinition(input.taskDefinition ?? service.taskDefinition);
   if (input.taskDefinition !== undefined && td.status !== 'ACTIVE') throw clientError('TaskDefinition is inactive');
   checkNetwork(td.body.networkMode, input.networkConfiguration ?? service.networkConfiguration);
+  checkLoadBalancers(store, input.loadBalancers ?? service.loadBalancers, td.body);
   const updated = { ...service };
   applyOptions(updated, input);
   Object.assign(service, updated, { deploymentConfiguration: config });
@@ -182,7 +191,6 @@ export function deleteService(store: EcsStore, input: Json): Json {
 
 export function describeServices(store: EcsStore, input: Json): Json {
   const cluster = store.requireCluster(input.cluster);
-  if ((input.services ?? []).length > 10) throw invalidParameter('services can have at most 10 items.');
   const services: Json[] = [];
   const failures: Json[] = [];
   const includeTags = (input.include ?? []).includes('TAGS');
