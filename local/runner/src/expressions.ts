@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { data, Evaluator, Lexer, Parser } from '@actions/expressions';
 import type { FunctionDefinition } from '@actions/expressions/funcs/info';
 import { TokenType } from '@actions/expressions/lexer';
+import { errorMessage } from '../../../shared/errors.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -201,7 +202,7 @@ export function evaluate(expression: string, contexts: Contexts, options: EvalOp
       functions.map(({ name, minArgs, maxArgs }) => ({ name, minArgs, maxArgs })),
     ).parse();
   } catch (error) {
-    throw new ExpressionFailure(`cannot parse \${{ ${expression} }}: ${(error as Error).message}`);
+    throw new ExpressionFailure(`cannot parse \${{ ${expression} }}: ${errorMessage(error)}`);
   }
   const dictionary = new data.Dictionary();
   for (const name of CONTEXT_NAMES) dictionary.add(name, toData((contexts as Record<string, unknown>)[name] ?? null));
@@ -210,7 +211,7 @@ export function evaluate(expression: string, contexts: Contexts, options: EvalOp
     return fromData(new Evaluator(tree, dictionary, map).evaluate());
   } catch (error) {
     if (error instanceof ExpressionFailure) throw error;
-    throw new ExpressionFailure(`cannot evaluate \${{ ${expression} }}: ${(error as Error).message}`);
+    throw new ExpressionFailure(`cannot evaluate \${{ ${expression} }}: ${errorMessage(error)}`);
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../../../shared/errors.js';
 import { runWorkflow } from './run.js';
 
 export { REPLACEMENTS } from './actions.js';
@@ -111,7 +112,7 @@ async function main() {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    process.stderr.write(`${errorMessage(e)}\n`);
     process.exit(2);
   }
   const result = await runWorkflow(options);
