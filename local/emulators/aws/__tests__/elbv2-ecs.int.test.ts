@@ -222,3 +222,51 @@ test('a rolling deploy behind the load balancer: LB health gates it, old tasks d
   const oldPorts = before.map((d) => d.Target!.Port!);
   for (const port of oldPorts) expect(['RUNNING', 'DEACTIVATING']).toContain(drainedWhileRunning.get(port));
 }, 300_000);
+
+test('loadBalancers ECS refuses before anything changes: unknown target group, one without a load balancer, container or port not in the task definition', async () => {
+  const td = await ecs.send(new RegisterTaskDefinitionCommand({ ...taskDefinition(images.v1), family: 'lb-bad' }));
+  const orphan = (
+    await elb.send(new CreateTargetGroupCommand({ Name: 'orphan', Protocol: 'HTTP', Port: 8080, VpcId: 'vpc-1' }))
+  ).TargetGroups![0]!.TargetGroupArn!;
+  const used = (
+    await elb.send(
+      new CreateTargetGroupCommand({
+        Name: 'ecs-web',
+        Protocol: 'HTTP',
+        Port: 8080,
+        VpcId: 'vpc-1',
+        HealthCheckPath: '/health',
+        HealthCheckIntervalSeconds: 5,
+        HealthCheckTimeoutSeconds: 2,
+        HealthyThresholdCount: 2,
+        UnhealthyThresholdCount: 2,
+      }),
+    )
+  ).TargetGroups![0]!.TargetGroupArn!;
+  const attempt = (loadBalancers: { targetGroupArn: string; containerName: string; containerPort: number }[]) =>
+    ecs.send(
+      new CreateServiceCommand({
+        cluster: 'lb',
+        serviceName: 'refused',
+        taskDefinition: td.taskDefinition!.taskDefinitionArn,
+        loadBalancers,
+      }),
+    );
+  await expect(
+    attempt([{ targetGroupArn: `${orphan}0`, containerName: 'app', containerPort: 8080 }]),
+  ).rejects.toMatchObject({
+    name: 'InvalidParameterException',
+    message: expect.stringContaining('Unable to assume role and validate the specified targetGroupArn'),
+  });
+  await expect(attempt([{ targetGroupArn: orphan, containerName: 'app', containerPort: 8080 }])).rejects.toMatchObject({
+    message: `The target group with targetGroupArn ${orphan} does not have an associated load balancer.`,
+  });
+  await expect(attempt([{ targetGroupArn: used, containerName: 'web', containerPort: 8080 }])).rejects.toMatchObject({
+    message: 'The container web does not exist in the task definition.',
+  });
+  await expect(attempt([{ targetGroupArn: used, containerName: 'app', containerPort: 9090 }])).rejects.toMatchObject({
+    message: 'The container app did not have a container port 9090 defined.',
+  });
+  const { services } = await ecs.send(new DescribeServicesCommand({ cluster: 'lb', services: ['refused'] }));
+  expect(services).toEqual([]);
+});

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceName } from '../testing/aws-model.js';
 import { ecr } from './ecr.js';
 import { Ecs, type EcsOptions } from './ecs/index.js';
-import { ecsLoadBalancing } from './elbv2/ecs-seam.js';
+import { ecsLoadBalancing, loadBalancerProblems } from './elbv2/ecs-seam.js';
 import { Elbv2 } from './elbv2/elbv2.js';
 import { isQueryRequest, serveQuery } from './elbv2/http.js';
 import { AwsError } from './errors.js';
@@ -95,6 +95,7 @@ export class AwsEmulator {
       healthIntervalCapMs: this.options.healthIntervalCapMs,
       instanceLabel: `org.deploy-actions.aws-emulator=${this.instance}`,
       resolveSecret: (valueFrom) => this.resolveSecret(valueFrom),
+      checkLoadBalancers: (lbs, containers) => loadBalancerProblems(this.elbv2, lbs, containers)[0],
     };
     this.ecs = new Ecs(ecsOptions);
     this.elbv2 = new Elbv2(this.options);

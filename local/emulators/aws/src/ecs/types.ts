@@ -24,6 +24,8 @@ export interface EcsOptions {
   instanceLabel: string;
   /** Secrets Manager / SSM lookup for task definition `secrets[].valueFrom`. */
   resolveSecret: (valueFrom: string) => string | undefined;
+  /** `loadBalancers` of CreateService/UpdateService as ECS checks them: ECS's message for the first problem. */
+  checkLoadBalancers?: (loadBalancers: Json[], containerDefinitions: Json[]) => string | undefined;
 }
 
 export interface TaskDefinition {
