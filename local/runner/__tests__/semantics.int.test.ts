@@ -157,6 +157,7 @@ test('each job gets a fresh workspace (its own checkout of the commit, shallow u
     writeFileSync(join(repo, 'hello.txt'), text);
     git('add', 'hello.txt');
     git('commit', '-q', '-m', text);
+    if (text === 'first') git('tag', 'v-first');
   }
   cpSync(
     join(ROOT, 'local/runner/__tests__/fixtures/actions/greet'),
@@ -174,6 +175,7 @@ test('each job gets a fresh workspace (its own checkout of the commit, shallow u
     second: 'success',
     'full-history': 'success',
     'local-action-without-checkout': 'failure',
+    tagged: 'success',
   });
   expect(log).toMatch(/second: empty workspace, fresh tool cache/);
   expect(log).toMatch(/full-history: all commits/);
