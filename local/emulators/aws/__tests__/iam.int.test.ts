@@ -11,8 +11,10 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { checkQueryError, checkQueryOutput } from '../testing/aws-query-model.js';
 import { GITHUB_ISSUER, oidcIssuer } from '../testing/oidc.js';
 import { type EmulatorProcess, startEmulatorProcess } from '../testing/process.js';
+import { recordingHandler } from '../testing/recorder.js';
 
 const ACCOUNT = '000000000000';
 const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
@@ -21,6 +23,7 @@ let emulator: EmulatorProcess;
 let iam: IAMClient;
 let sts: STSClient;
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dummy' };
+const { handler, exchanges } = recordingHandler();
 
 const trust = (sub: string, operator = 'StringEquals') =>
   JSON.stringify({
@@ -40,8 +43,8 @@ const trust = (sub: string, operator = 'StringEquals') =>
 
 beforeAll(async () => {
   emulator = await startEmulatorProcess(['--tick-ms', '200']);
-  iam = new IAMClient({ region: 'us-east-1', endpoint: emulator.endpoint, credentials });
-  sts = new STSClient({ region: 'us-east-1', endpoint: emulator.endpoint, credentials });
+  iam = new IAMClient({ region: 'us-east-1', endpoint: emulator.endpoint, credentials, requestHandler: handler });
+  sts = new STSClient({ region: 'us-east-1', endpoint: emulator.endpoint, credentials, requestHandler: handler });
   const res = await fetch(`${emulator.endpoint}/_emulator/oidc/keys`, {
     method: 'POST',
     body: JSON.stringify({ issuer: GITHUB_ISSUER, keys: github.jwks.keys }),
@@ -215,5 +218,20 @@ describe('IAM roles and STS AssumeRoleWithWebIdentity for GitHub OIDC', () => {
     await expect(assume('prod', token)).resolves.toMatchObject({
       SubjectFromWebIdentityToken: 'repo:org/app:environment:staging',
     });
+  });
+
+  // Runs last: every IAM and STS exchange of the tests above, success and error.
+  test('every IAM and STS response conforms to the published models', () => {
+    const problems = exchanges.flatMap((x) => {
+      const service = x.version === '2010-05-08' ? 'iam' : 'sts';
+      const text = String(x.response);
+      return (
+        x.status === 200
+          ? checkQueryOutput(service, x.operation, text)
+          : checkQueryError(service, x.operation, x.status, text)
+      ).map((p) => `${x.operation} (${x.status}): ${p}`);
+    });
+    expect(exchanges.filter((x) => x.status !== 200).length).toBeGreaterThan(10);
+    expect(problems).toEqual([]);
   });
 });

@@ -7,7 +7,8 @@
  *
  * `checkInput` / `checkOutput` / `checkError` return problems as `path: what is wrong` strings
  * (empty when the document conforms). The emulator checks every request with `checkInput`
- * (src/model-check.ts); the conformance tests check every response with the other two.
+ * (src/model-check.ts); the conformance tests check every response with the other two. Query
+ * protocol (XML) responses: aws-query-model.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,14 +17,21 @@ import { dirname, join } from 'node:path';
 // biome-ignore lint/suspicious/noExplicitAny: model documents and wire payloads are open-ended JSON
 type Json = any;
 
-/** The JSON-protocol services the emulator speaks, keyed as the emulator names them. */
+/** The services the emulator speaks, keyed as the emulator names them. */
 export const SERVICES = {
   ecs: { v2: 'ecs-2014-11-13', v3: '@aws-sdk/client-ecs' },
   ecr: { v2: 'ecr-2015-09-21', v3: '@aws-sdk/client-ecr' },
   secretsmanager: { v2: 'secretsmanager-2017-10-17', v3: '@aws-sdk/client-secrets-manager' },
   ssm: { v2: 'ssm-2014-11-06', v3: '@aws-sdk/client-ssm' },
+  // Query protocol (form-encoded requests, XML responses): checkQueryOutput / checkQueryError.
+  iam: { v2: 'iam-2010-05-08', v3: '@aws-sdk/client-iam' },
+  sts: { v2: 'sts-2011-06-15', v3: '@aws-sdk/client-sts' },
+  elbv2: { v2: 'elasticloadbalancingv2-2015-12-01', v3: '@aws-sdk/client-elastic-load-balancing-v2' },
 } as const;
-export type ServiceName = keyof typeof SERVICES;
+/** Every service with a model here. */
+export type ModelName = keyof typeof SERVICES;
+/** The AWS JSON 1.1 services (X-Amz-Target), whose requests the emulator checks with checkInput. */
+export type ServiceName = 'ecs' | 'ecr' | 'secretsmanager' | 'ssm';
 
 /**
  * Errors any operation of an AWS JSON service may answer besides its own list ("Common Errors" of
@@ -63,21 +71,21 @@ interface V3Types {
 }
 
 export interface ServiceModel {
-  name: ServiceName;
+  name: ModelName;
   operations: Record<string, { input?: Json; output?: Json }>;
   shapes: Record<string, Json>;
   v3: V3Types;
 }
 
 const require = createRequire(import.meta.url);
-const cache = new Map<ServiceName, ServiceModel>();
+const cache = new Map<ModelName, ServiceModel>();
 
-export function hasOperation(service: ServiceName, operation: string): boolean {
+export function hasOperation(service: ModelName, operation: string): boolean {
   const model = loadModel(service);
   return Boolean(model.operations[operation] ?? model.v3.operations.get(operation));
 }
 
-export function loadModel(name: ServiceName): ServiceModel {
+export function loadModel(name: ModelName): ServiceModel {
   const cached = cache.get(name);
   if (cached) return cached;
   const { v2, v3 } = SERVICES[name];
@@ -235,7 +243,13 @@ function walkV3(model: ServiceModel, value: Json, v3type: string | undefined, pa
   return scalar(model, value, scalarType ?? 'string', v3type, path);
 }
 
-function scalar(model: ServiceModel, value: Json, type: string, v3type: string | undefined, path: string): string[] {
+export function scalar(
+  model: ServiceModel,
+  value: Json,
+  type: string,
+  v3type: string | undefined,
+  path: string,
+): string[] {
   switch (type) {
     case 'string': {
       if (typeof value !== 'string') return [`${path}: expected a string, got ${kind(value)}`];

@@ -1,13 +1,17 @@
 /**
  * An HTTP handler for AWS SDK v3 clients that keeps every request and response body, so tests can
- * validate the raw wire documents (what the SDK parses leniently) against the published models.
+ * validate the raw wire documents (what the SDK parses leniently) against the published models:
+ * JSON bodies parsed, Query-protocol requests as their form fields and responses as XML text.
  */
 import type { HttpRequest, HttpResponse, RequestHandler } from '@smithy/types';
 
 type HttpHandler = RequestHandler<HttpRequest, HttpResponse>;
 
 export interface Exchange {
+  /** `X-Amz-Target` (JSON protocols); empty for the Query protocol. */
   target: string;
+  /** The Query protocol's `Version` (IAM `2010-05-08`, STS `2011-06-15`, ...); empty for JSON. */
+  version: string;
   operation: string;
   request: unknown;
   status: number;
@@ -31,6 +35,7 @@ export function recordingHandler(): { handler: HttpHandler; exchanges: Exchange[
       const res = await fetch(url, { method: request.method, headers, body });
       const text = await res.text();
       const target = request.headers['x-amz-target'] ?? '';
+      const form = target ? undefined : new URLSearchParams(body ?? '');
       const parse = (t: string | undefined) => {
         try {
           return t ? JSON.parse(t) : {};
@@ -40,10 +45,11 @@ export function recordingHandler(): { handler: HttpHandler; exchanges: Exchange[
       };
       exchanges.push({
         target,
-        operation: target.slice(target.indexOf('.') + 1),
-        request: parse(body),
+        version: form?.get('Version') ?? '',
+        operation: form ? (form.get('Action') ?? '') : target.slice(target.indexOf('.') + 1),
+        request: form ? Object.fromEntries(form) : parse(body),
         status: res.status,
-        response: parse(text),
+        response: form ? text : parse(text),
       });
       return {
         response: {
