@@ -64,6 +64,8 @@ export class Elbv2 {
       await plane.reset();
       this.dataPlane = plane;
       this.timer = setInterval(() => {
+        // Nothing registered, nothing to read from HAProxy.
+        if (![...this.groups.values()].some((e) => e.targets.size)) return;
         this.polling ??= this.serial(() => plane.poll(this.groups.values()))
           .catch((error) => console.error(`[aws-emulator] ELBv2 health poll: ${(error as Error).message}`))
           .finally(() => {

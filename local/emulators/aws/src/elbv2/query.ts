@@ -101,7 +101,7 @@ export function toXml(value: unknown): string {
   return escapeXml(String(value));
 }
 
-export function responseXml(action: string, result: Doc, requestId = randomUUID()): string {
+export function responseXml(action: string, result: Doc, requestId: string = randomUUID()): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${ELBV2_NAMESPACE}">` +
     `<${action}Result>${toXml(result)}</${action}Result>` +
@@ -109,7 +109,7 @@ export function responseXml(action: string, result: Doc, requestId = randomUUID(
   );
 }
 
-export function errorXml(error: ElbError, requestId = randomUUID()): string {
+export function errorXml(error: ElbError, requestId: string = randomUUID()): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${ELBV2_NAMESPACE}">` +
     `<Error><Type>${error.type}</Type><Code>${escapeXml(error.code)}</Code>` +
