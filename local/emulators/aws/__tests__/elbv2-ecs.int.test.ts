@@ -221,6 +221,12 @@ test('a rolling deploy behind the load balancer: LB health gates it, old tasks d
   // names a task that leaves its load balancer): deregistered before SIGTERM.
   const oldPorts = before.map((d) => d.Target!.Port!);
   for (const port of oldPorts) expect(['RUNNING', 'DEACTIVATING']).toContain(drainedWhileRunning.get(port));
+  // The service events ECS writes for it: four registrations (two v1, two v2), two drains.
+  const messages = (await describe()).events!.map((e) => e.message!);
+  const count = (text: string) => messages.filter((m) => m.includes(text)).length;
+  expect(count(`(service web) registered 1 targets in (target-group ${tg})`)).toBe(4);
+  expect(count('(service web) has begun draining connections on 1 tasks.')).toBe(2);
+  expect(count(`(service web) deregistered 1 targets in (target-group ${tg})`)).toBe(2);
 }, 300_000);
 
 test('loadBalancers ECS refuses before anything changes: unknown target group, one without a load balancer, container or port not in the task definition', async () => {

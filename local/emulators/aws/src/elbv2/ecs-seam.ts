@@ -3,11 +3,18 @@
  * implemented with the emulator's ELBv2 state, and the checks ECS makes of `loadBalancers` on
  * CreateService/UpdateService (ECS API Reference, CreateService: "loadBalancers").
  */
+import { randomUUID } from 'node:crypto';
 import type { LoadBalancing, Target, TargetHealth } from '../ecs/load-balancing.js';
 import type { Json, Service } from '../ecs/types.js';
 import { targetHealth } from './dataplane.js';
 import type { Elbv2 } from './elbv2.js';
 import { ElbError } from './query.js';
+
+/** A service event as ECS words it (the same shape as EcsStore.event, which the seam cannot reach). */
+function event(service: Service, message: string): void {
+  service.events.unshift({ id: randomUUID(), createdAt: Date.now(), message: `(service ${service.name}) ${message}` });
+  if (service.events.length > 100) service.events.length = 100;
+}
 
 /** Every task runs on this machine's network: HAProxy reaches its targets at 127.0.0.1 and the host port. */
 const targetOf = (t: Target) => ({ Id: t.ip, Port: t.port });
@@ -21,8 +28,9 @@ export function ecsLoadBalancing(elbv2: Elbv2, pollMs = 100): LoadBalancing {
     }
   };
   return {
-    async register(_service: Service, target: Target) {
+    async register(service: Service, target: Target) {
       await elbv2.handle('RegisterTargets', { TargetGroupArn: target.targetGroupArn, Targets: [targetOf(target)] });
+      event(service, `registered 1 targets in (target-group ${target.targetGroupArn})`);
     },
     health(_service: Service, target: Target): TargetHealth {
       const group = entry(target);
@@ -33,10 +41,12 @@ export function ecsLoadBalancing(elbv2: Elbv2, pollMs = 100): LoadBalancing {
       return state === 'unavailable' ? 'healthy' : (state as TargetHealth);
     },
     /** Resolves once the target has drained (no request in flight) or its deregistration delay ran out. */
-    async deregister(_service: Service, target: Target) {
+    async deregister(service: Service, target: Target) {
       if (!entry(target)) return;
       await elbv2.handle('DeregisterTargets', { TargetGroupArn: target.targetGroupArn, Targets: [targetOf(target)] });
+      event(service, 'has begun draining connections on 1 tasks.');
       while (entry(target)?.targets.has(`${target.ip}:${target.port}`)) await new Promise((r) => setTimeout(r, pollMs));
+      event(service, `deregistered 1 targets in (target-group ${target.targetGroupArn})`);
     },
   };
 }
