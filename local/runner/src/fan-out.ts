@@ -7,6 +7,7 @@ import { callInputs, callSecrets } from './calls.js';
 import { type Contexts, evaluateCondition, type Json, type StatusView, truthy } from './expressions.js';
 import { JobRun } from './job.js';
 import { type Combination, expandMatrix, matrixLabel } from './matrix.js';
+import { jobPermissions } from './permissions.js';
 import { ICON, type JobOutcome, jobRecord, type Result, type RunContext, type Scope, seconds, worst } from './types.js';
 import { at, evalToken, type JobDef, WorkflowError } from './workflow.js';
 
@@ -101,6 +102,8 @@ async function runCallerJob(
     prefix: `${key} / `,
     inputs,
     secrets,
+    // The calling job's grant (checked before the run: the callee cannot ask for more).
+    permissions: jobPermissions(scope.workflow, job, scope.permissions),
     depth: scope.depth + 1,
   });
   const entry = jobRecord(scope, job.id, label, outcome.result);

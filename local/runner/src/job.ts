@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
 import { type Contexts, type EvalOptions, evaluateCondition, type Json, toText, truthy } from './expressions.js';
 import { discardMachine, freshMachine, type Machine } from './machine.js';
+import { jobPermissions, mintJobToken, type Permissions } from './permissions.js';
 import { runPostBody, runStepBody, stepName } from './steps.js';
 import {
   failedStep,
@@ -44,14 +45,17 @@ export class JobRun implements StepHost {
   workingDirectory?: string;
   deadline = Number.POSITIVE_INFINITY;
   jobMinutes = Number.POSITIVE_INFINITY;
+  readonly permissions: Permissions;
+  environment?: string;
 
   constructor(
     readonly run: RunContext,
     readonly scope: Scope,
     readonly job: JobDef,
     readonly label: string,
-    readonly contexts: Contexts,
+    public contexts: Contexts,
   ) {
+    this.permissions = jobPermissions(scope.workflow, job, scope.permissions);
     this.key = `${scope.prefix}${label}`;
     const safe = this.key.replace(/[^\w.-]+/g, '_').slice(0, 100);
     this.dir = join(run.runDir, 'jobs', `${safe}-${randomUUID().slice(0, 6)}`);
@@ -107,6 +111,7 @@ export class JobRun implements StepHost {
     const matrixNote = this.contexts.matrix ? ` matrix ${JSON.stringify(this.contexts.matrix)}` : '';
     run.log(`▶ job ${this.key}${matrixNote}`);
     try {
+      await this.prepareIdentity();
       this.prepareEnvironment();
       this.describe();
       this.jobMinutes = this.timeLimit();
@@ -162,6 +167,47 @@ export class JobRun implements StepHost {
     this.record.summaries.push(summary);
   }
 
+  /**
+   * What the job is on GitHub's side: its deployment environment (whose secrets and variables only
+   * its jobs see, over the repository's: GitHub docs, "Using environments for deployment") and its own
+   * GITHUB_TOKEN, minted for its effective permissions when the run has the GitHub emulator.
+   */
+  private async prepareIdentity(): Promise<void> {
+    const { options, masker } = this.run;
+    if (this.job.environment) {
+      const value = evalToken(this.job.environment, this.ctx()) as Json;
+      const name = typeof value === 'object' && value && !Array.isArray(value) ? value.name : value;
+      if (typeof name !== 'string' || !name)
+        throw new WorkflowError(
+          `${at(this.job.where)}: environment: ${JSON.stringify(value)} is not valid; expected a name or { name, url }`,
+        );
+      this.environment = name;
+    }
+    const env = this.environment ? options.environments?.[this.environment] : undefined;
+    for (const secret of Object.values(env?.secrets ?? {})) masker.add(secret);
+    const github = this.contexts.github as Record<string, Json>;
+    let token = String(github.token ?? '');
+    if (options.github?.apiUrl) {
+      token = await mintJobToken(options.github.apiUrl, String(github.repository), this.permissions);
+      masker.add(token);
+    }
+    this.contexts = {
+      ...this.contexts,
+      github: { ...github, token },
+      secrets: { ...(this.contexts.secrets as Record<string, string>), ...env?.secrets, GITHUB_TOKEN: token },
+      vars: { ...(this.contexts.vars as Record<string, string>), ...env?.vars },
+    };
+  }
+
+  /** An OIDC token for this job (configure-aws-credentials checks `id-token: write` first). */
+  idToken(audience: string): Promise<string> {
+    const github = this.contexts.github as Record<string, Json>;
+    const ref =
+      String(github.workflow_ref ?? '') ||
+      `${String(github.repository)}/${this.scope.workflow.display}@${String(github.ref)}`;
+    return this.run.idToken({ github, environment: this.environment, jobWorkflowRef: ref }, audience);
+  }
+
   /** Workflow env, then job env (each may read the ones before it); `defaults.run`. */
   private prepareEnvironment(): void {
     for (const token of [this.scope.workflow.env, this.job.env]) {
@@ -207,7 +253,7 @@ export class JobRun implements StepHost {
     return outputs;
   }
 
-  /** concurrency / permissions / environment: accepted and reported, not enforced. */
+  /** environment / concurrency / permissions, as the job log shows them. */
   private describe(): void {
     const show = (what: string, token: JobDef['environment']) => {
       if (!token) return;
@@ -215,14 +261,17 @@ export class JobRun implements StepHost {
         const value = evalToken(token, this.ctx());
         const text = typeof value === 'string' ? value : JSON.stringify(value);
         this.record.notes.push(`${what}: ${text}`);
-        this.line(`${what}: ${text}${what === 'environment' ? '' : ' (reported, not enforced locally)'}`);
+        this.line(`${what}: ${text}`);
       } catch (e) {
         this.line(`${what}: cannot evaluate: ${errorMessage(e)}`);
       }
     };
     show('environment', this.job.environment);
     show('concurrency', this.job.concurrency);
-    show('permissions', this.job.permissions);
+    const granted = Object.entries(this.permissions).filter(([, level]) => level !== 'none');
+    const text = granted.map(([scope, level]) => `${scope}: ${level}`).join(', ') || 'none';
+    this.record.notes.push(`GITHUB_TOKEN permissions: ${text}`);
+    this.line(`GITHUB_TOKEN permissions: ${text} (metadata: read)`);
   }
 
   private async runStep(step: StepDef): Promise<void> {

@@ -17,6 +17,8 @@ import type { Json } from './expressions.js';
 import { githubContext } from './github-context.js';
 import { runScope } from './graph.js';
 import { Masker } from './masker.js';
+import { type Issuer, idToken, issuerFile, type JobIdentity, loadIssuer, registerIssuer } from './oidc.js';
+import { checkNestedPermissions, DEFAULT_PERMISSIONS } from './permissions.js';
 import { writeReport } from './report.js';
 import { stopStep } from './step-process.js';
 import { NODE24 } from './step-protocol.mjs';
@@ -81,6 +83,7 @@ class Run implements RunContext {
   readonly eventPath: string;
   private readonly slots: Semaphore;
   private readonly resolver: Resolver;
+  private issuer?: Promise<Issuer>;
   cancelled = false;
 
   constructor(readonly options: RunOptions) {
@@ -117,6 +120,17 @@ class Run implements RunContext {
     return this.slots.acquire();
   }
 
+  async idToken(identity: JobIdentity, audience: string): Promise<string> {
+    this.issuer ??= (async () => {
+      const issuer = loadIssuer(this.options.oidcKeyFile ?? issuerFile(this.repoRoot));
+      if (this.options.aws) await registerIssuer(this.options.aws.endpoint, issuer);
+      return issuer;
+    })();
+    const token = idToken(await this.issuer, identity, audience);
+    this.masker.add(token);
+    return token;
+  }
+
   runScope(scope: Scope): Promise<JobOutcome> {
     return runScope(this, scope);
   }
@@ -140,6 +154,8 @@ class Run implements RunContext {
       this.github.workflow = workflow.name;
       await prepare(workflow, this.resolver, (path) => this.load(path), this);
       const inputs = this.inputs(workflow);
+      const permissions = DEFAULT_PERMISSIONS[this.options.defaultPermissions ?? 'restricted'];
+      checkNestedPermissions(workflow, permissions, this.called);
       writeFileSync(this.eventPath, JSON.stringify(this.github.event, null, 2));
       this.log(
         `▶ workflow ${workflow.display} (${workflow.name}) on ${this.github.event_name} ${this.github.ref} ${String(this.github.sha).slice(0, 12)}`,
@@ -149,6 +165,7 @@ class Run implements RunContext {
         prefix: '',
         inputs,
         secrets: { GITHUB_TOKEN: this.options.github?.token ?? '', ...(this.options.secrets ?? {}) },
+        permissions,
         depth: 0,
       });
       conclusion = this.cancelled ? 'cancelled' : outcome.result;

@@ -80,8 +80,14 @@ export function checkout(host: StepHost, given: Record<string, Json>): StepRun {
   }
 }
 
-/** aws-actions/configure-aws-credentials: dummy credentials and the AWS emulator's endpoint. */
-export function configureAws(host: StepHost, given: Record<string, Json>): StepRun {
+/**
+ * aws-actions/configure-aws-credentials, against the AWS emulator. With `role-to-assume` it does what
+ * the action does with GitHub's OIDC provider: an ID token for the job (audience `sts.amazonaws.com`
+ * unless `audience:`), only with `id-token: write`, then STS AssumeRoleWithWebIdentity; the role's
+ * trust policy decides (AccessDenied fails the step with AWS's message, as the action reports it).
+ * Without it, dummy credentials (the emulator checks no signatures).
+ */
+export async function configureAws(host: StepHost, given: Record<string, Json>): Promise<StepRun> {
   const aws = host.run.options.aws;
   if (!aws) return failedStep('configure-aws-credentials: no AWS emulator endpoint (RunOptions.aws / --aws-endpoint)');
   const region = toText(given['aws-region'] ?? aws.region ?? 'us-east-1');
@@ -95,11 +101,94 @@ export function configureAws(host: StepHost, given: Record<string, Json>): StepR
   };
   for (const service of ['ECS', 'ECR', 'SECRETS_MANAGER', 'SSM', 'STS'])
     env[`AWS_ENDPOINT_URL_${service}`] = aws.endpoint;
+  const role = given['role-to-assume'] ? toText(given['role-to-assume']) : '';
+  let account = '000000000000';
+  if (role) {
+    if (host.permissions['id-token'] !== 'write') {
+      // The action's own words (configure-aws-credentials src/index.ts): without id-token: write
+      // there is no ACTIONS_ID_TOKEN_REQUEST_TOKEN, so no provider yields credentials.
+      host.line(
+        'It looks like you might be trying to authenticate with OIDC. Did you mean to set the `id-token` permission? If you are not trying to authenticate with OIDC and the action is working successfully, you can ignore this message.',
+      );
+      return failedStep(
+        'Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers',
+      );
+    }
+    const audience = given.audience ? toText(given.audience) : 'sts.amazonaws.com';
+    host.line('Assuming role with OIDC');
+    try {
+      const token = await host.idToken(audience);
+      const credentials = await assumeRoleWithWebIdentity(aws.endpoint, {
+        RoleArn: role,
+        RoleSessionName: given['role-session-name'] ? toText(given['role-session-name']) : 'GitHubActions',
+        WebIdentityToken: token,
+        DurationSeconds: given['role-duration-seconds'] ? toText(given['role-duration-seconds']) : '3600',
+      });
+      env.AWS_ACCESS_KEY_ID = credentials.AccessKeyId;
+      env.AWS_SECRET_ACCESS_KEY = credentials.SecretAccessKey;
+      env.AWS_SESSION_TOKEN = credentials.SessionToken;
+      account = /^arn:aws:sts::(\d{12}):/.exec(credentials.Arn)?.[1] ?? account;
+      host.line(`Authenticated as assumedRoleId ${credentials.AssumedRoleId}`);
+    } catch (e) {
+      return failedStep(`Could not assume role with OIDC: ${errorMessage(e)}`);
+    }
+  }
+  host.run.masker.add(env.AWS_ACCESS_KEY_ID);
   host.run.masker.add(env.AWS_SECRET_ACCESS_KEY);
   host.run.masker.add(env.AWS_SESSION_TOKEN);
-  const role = given['role-to-assume']
-    ? ` (role-to-assume ${toText(given['role-to-assume'])} accepted, not assumed)`
-    : '';
-  host.line(`configure-aws-credentials (local): region ${region}, endpoint ${aws.endpoint}${role}`);
-  return done({ 'aws-account-id': '000000000000' }, env);
+  host.line(
+    `configure-aws-credentials (local): region ${region}, endpoint ${aws.endpoint}${role ? `, role ${role}` : ''}`,
+  );
+  return done({ 'aws-account-id': account }, env);
+}
+
+interface AssumedCredentials {
+  AccessKeyId: string;
+  SecretAccessKey: string;
+  SessionToken: string;
+  Arn: string;
+  AssumedRoleId: string;
+}
+
+/**
+ * STS AssumeRoleWithWebIdentity over the Query protocol (unsigned: the token is the credential). An
+ * AWS error is thrown with its message (`Not authorized to perform sts:AssumeRoleWithWebIdentity`);
+ * a connection error or a 5xx is retried.
+ */
+async function assumeRoleWithWebIdentity(
+  endpoint: string,
+  params: Record<string, string>,
+): Promise<AssumedCredentials> {
+  const body = new URLSearchParams({ Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', ...params });
+  const tag = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? '';
+  let last: Error | undefined;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    let xml: string;
+    let status: number;
+    try {
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body,
+      });
+      status = response.status;
+      xml = await response.text();
+    } catch (e) {
+      last = new Error(errorMessage(e));
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+      continue;
+    }
+    if (status === 200)
+      return {
+        AccessKeyId: tag(xml, 'AccessKeyId'),
+        SecretAccessKey: tag(xml, 'SecretAccessKey'),
+        SessionToken: tag(xml, 'SessionToken'),
+        Arn: tag(xml, 'Arn'),
+        AssumedRoleId: tag(xml, 'AssumedRoleId'),
+      };
+    last = new Error(tag(xml, 'Message') || `HTTP ${status}`);
+    if (status < 500) break;
+    await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+  }
+  throw last;
 }

@@ -7,6 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import type { NodeAction, ResolvedAction } from './actions.js';
 import type { Contexts, EvalOptions, Json } from './expressions.js';
 import type { Masker } from './masker.js';
+import type { JobIdentity } from './oidc.js';
+import type { Permissions } from './permissions.js';
 import type { Annotation } from './step-protocol.mjs';
 import type { JobDef, StepDef, WorkflowDef } from './workflow.js';
 
@@ -38,7 +40,17 @@ export interface RunOptions {
   maxParallel?: number;
   /** configure-aws-credentials replacement: the AWS emulator. */
   aws?: { endpoint: string; region?: string };
+  /**
+   * The GitHub API. With `apiUrl` (the GitHub emulator) each job gets its own GITHUB_TOKEN minted
+   * for its permissions (`POST /_emulator/tokens`); `token` is then only the fallback without one.
+   */
   github?: { serverUrl?: string; apiUrl?: string; token?: string };
+  /** The repository's default GITHUB_TOKEN permissions when a workflow has no `permissions:` (default restricted). */
+  defaultPermissions?: 'restricted' | 'permissive';
+  /** The OIDC issuer's signing key (made on first use; default <repoRoot>/.local/runner/oidc-key.pem). */
+  oidcKeyFile?: string;
+  /** Deployment environments: their secrets and variables reach only jobs with `environment:` set to them. */
+  environments?: Record<string, { secrets?: Record<string, string>; vars?: Record<string, string> }>;
   /** The suite's actions (`<name>/action.yml` + `dist/`), e.g. a snapshot of the bundles. Default repoRoot/actions. */
   actionsDir?: string;
   /** Repository names whose `owner/<name>/x@ref` means this repository (default deploy-actions). */
@@ -116,6 +128,8 @@ export interface Scope {
   prefix: string;
   inputs: Record<string, Json>;
   secrets: Record<string, string>;
+  /** What this workflow's jobs may ask for: the repository default, or the calling job's grant. */
+  permissions: Permissions;
   depth: number;
 }
 
@@ -161,6 +175,8 @@ export interface RunContext {
   print(line: string): void;
   /** Waits for a free job slot (max-parallel of the run); resolves with its release. */
   slot(): Promise<() => void>;
+  /** An OIDC ID token for a job (the runner is the issuer; its key is registered with the AWS emulator). */
+  idToken(identity: JobIdentity, audience: string): Promise<string>;
   /** Runs every job of a workflow (a called workflow runs through here too). */
   runScope(scope: Scope): Promise<JobOutcome>;
 }
@@ -221,6 +237,11 @@ export interface StepHost {
   /** When the job's time is up (timeout-minutes, at most the hosted job limit), and that time in minutes. */
   readonly deadline: number;
   readonly jobMinutes: number;
+  /** The job's effective GITHUB_TOKEN permissions and its deployment environment. */
+  readonly permissions: Permissions;
+  readonly environment?: string;
+  /** An OIDC token for this job (the caller checks `id-token: write`). */
+  idToken(audience: string): Promise<string>;
   line(text: string, echo?: boolean): void;
   ctx(extra?: Partial<Contexts>): Contexts;
   evalOptions(): EvalOptions;
