@@ -13,6 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerOidcRoles } from './runner/oidc-roles.mjs';
 import { NODE24 } from './runner/src/step-protocol.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -358,6 +359,15 @@ try {
     return startCacheEmulator();
   });
   await timed('environments (databases, secrets, ECS services)', () => bootstrapEnvironments(awsEndpoint));
+  // One IAM role per stage, each trusting only its own jobs' OIDC subject (the runner is the issuer
+  // and hands its key to the emulator at the first token): images run without an environment.
+  await timed('IAM roles for GitHub OIDC (images, staging, production)', () =>
+    registerOidcRoles(awsEndpoint, [
+      { name: 'example-images', sub: `repo:${REPO}:ref:refs/heads/main` },
+      { name: 'example-staging', sub: `repo:${REPO}:environment:staging` },
+      { name: 'example-production', sub: `repo:${REPO}:environment:production` },
+    ]),
+  );
   before = await versions();
   // Services created just now start their baseline tasks in a few seconds: wait for them to answer.
   for (let waited = 0; Object.values(before).includes('down') && waited < 60; waited++) {
