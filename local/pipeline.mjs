@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // npm run pipeline [-- --approve-as <login>] [--break smoke|migration|image|deploy] [--no-build] [--quiet]
+//                   [--ecs-profile realistic|fast]
 //
 // The whole pipeline on this machine: bundles (actions + the local runner), infrastructure and
 // emulators up, a git checkout of examples/monorepo whose own caller workflow
@@ -36,6 +37,13 @@ if (breakMode !== undefined && !['smoke', 'migration', 'image', 'deploy'].includ
   process.exit(2);
 }
 const quiet = args.includes('--quiet');
+// The AWS emulator's ECS timing for the example cluster: realistic (AWS's pace, the default, what
+// the figures quote) or fast (x0.05, what tests use; deploy-ecs decides the same under both).
+const ecsProfile = flag('ecs-profile') ?? 'realistic';
+if (!['realistic', 'fast'].includes(ecsProfile)) {
+  console.error('--ecs-profile takes realistic or fast');
+  process.exit(2);
+}
 // --suite-root DIR: take .github/workflows from another copy of the suite (to try a workflow change).
 const SUITE_ROOT = flag('suite-root') ?? ROOT;
 const STATE = join(ROOT, '.local/pipeline');
@@ -130,7 +138,12 @@ async function bootstrapEnvironments(endpoint) {
   }
   await client.end();
   const ecs = aws(endpoint);
-  await ecs('CreateCluster', { clusterName: CLUSTER });
+  const { cluster } = await ecs('CreateCluster', { clusterName: CLUSTER });
+  // Tagged on every run: the cluster outlives runs, and each run chooses its profile.
+  await ecs('TagResource', {
+    resourceArn: cluster.clusterArn,
+    tags: [{ key: 'emulator:profile', value: ecsProfile }],
+  });
   for (const env of ENVS) {
     await post(`${endpoint}/_emulator/secrets`, { name: `${env}/database-url`, value: `${PG}/example_${env}` });
     for (const service of SERVICES) {
@@ -156,6 +169,16 @@ async function bootstrapEnvironments(endpoint) {
           deploymentCircuitBreaker: { enable: true, rollback: true },
         },
         tags: [{ key: 'emulator:host-ports', value: String(PORTS[env][service]) }],
+        // awsvpc (Fargate) services need their subnets, as on ECS.
+        ...(definition.networkMode === 'awsvpc' && {
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              subnets: ['subnet-0example'],
+              securityGroups: ['sg-0example'],
+              assignPublicIp: 'DISABLED',
+            },
+          },
+        }),
       });
       say(
         `created service ${serviceName(service, env)} in ${CLUSTER} (baseline version) on port ${PORTS[env][service]}`,

@@ -39,12 +39,16 @@ interface LastRun {
 const PIPELINE_TIMEOUT = 12 * 60_000;
 
 function pipeline(...args: string[]): { status: number | null; output: string; run: LastRun } {
-  const child = spawnSync(NODE24, [join(ROOT, 'local/pipeline.mjs'), '--approve-as', 'alice', '--quiet', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-    timeout: PIPELINE_TIMEOUT - 30_000,
-  });
+  const child = spawnSync(
+    NODE24,
+    [join(ROOT, 'local/pipeline.mjs'), '--approve-as', 'alice', '--quiet', '--ecs-profile', 'fast', ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: PIPELINE_TIMEOUT - 30_000,
+    },
+  );
   const output = `${child.stdout}\n${child.stderr}`;
   const run = JSON.parse(readFileSync(join(ROOT, '.local/pipeline/last-run.json'), 'utf8')) as LastRun;
   return { status: child.status, output, run };
