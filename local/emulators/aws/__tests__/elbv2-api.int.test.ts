@@ -7,7 +7,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -550,5 +550,28 @@ describe('without HAProxy', () => {
       status: 503,
     });
     await lonely.close();
+  });
+});
+
+describe('reset', () => {
+  test('POST /_emulator/reset forgets every ELBv2 resource and releases HAProxy: listeners refuse connections again', async () => {
+    expect(await get(PORTS[0])).toMatch(/^(a1|b1)$/);
+    const res = await fetch(`${emulator.endpoint}/_emulator/reset`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    // A new connection is refused (an idle keep-alive one lives on until HAProxy's keep-alive timeout).
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(PORTS[0], '127.0.0.1', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    const lbs = await query('DescribeLoadBalancers');
+    expect(lbs.xml).toContain('<LoadBalancers></LoadBalancers>');
+    // The backend pool is whole again: a new target group gets a backend and routes.
+    const tg = await targetGroup('after-reset');
+    await register(tg, apps[0]!);
+    expect(await stateOf(tg, apps[0]!, 'unused')).toMatchObject({ Reason: 'Target.NotInUse' });
   });
 });

@@ -66,7 +66,7 @@ export class Elbv2 {
       this.timer = setInterval(() => {
         // Nothing registered, nothing to read from HAProxy.
         if (![...this.groups.values()].some((e) => e.targets.size)) return;
-        this.polling ??= this.serial(() => plane.poll(this.groups.values()))
+        this.polling ??= this.serial(() => (this.dataPlane ?? plane).poll(this.groups.values()))
           .catch((error) => console.error(`[aws-emulator] ELBv2 health poll: ${(error as Error).message}`))
           .finally(() => {
             this.polling = undefined;
