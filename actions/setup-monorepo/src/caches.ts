@@ -105,6 +105,12 @@ export async function saveOne(backend: CacheBackend, spec: CacheSpec): Promise<S
     info(`${spec.id}: nothing to save (${spec.paths.join(', ')} not there)`);
     return { id: spec.id, key: spec.key, status: 'skipped', ms: 0, reason: 'nothing to save' };
   }
+  const mode = (process.env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
+  if (backend.name === 'github' && (mode === 'read' || mode === 'none')) {
+    // The runner's read-only cache mode: @actions/cache skips every save (-1); not a failure.
+    info(`${spec.id}: not saved (the cache is read-only for this job: ACTIONS_CACHE_MODE=${mode})`);
+    return { id: spec.id, key: spec.key, status: 'skipped', ms: 0, reason: 'read-only cache' };
+  }
   try {
     const bytes = await backend.save(spec);
     const ms = Date.now() - started;
