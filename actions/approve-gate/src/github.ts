@@ -142,7 +142,7 @@ export function createGateApi(
     const status = statusOf(error);
     if (status === 401) {
       return new FatalApiError(
-        `${label}: GitHub rejected the token (401 ${apiMessage(error) || 'Bad credentials'}): it was revoked or has expired`,
+        `token: ${label}: GitHub rejected the token (401 ${apiMessage(error) || 'Bad credentials'}): it was revoked or has expired`,
       );
     }
     if (status === 410 || (status === 404 && issueNumber && label.includes(`#${issueNumber}`))) {
