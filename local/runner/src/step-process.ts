@@ -44,6 +44,14 @@ export function environmentFor(
       RUNNER_TEMP: host.temp,
       RUNNER_TOOL_CACHE: host.toolCache,
       RUNNER_DEBUG: process.env.RUNNER_DEBUG,
+      // Hosted runners speak cache service v2 (Twirp on ACTIONS_RESULTS_URL): a run given a cache
+      // service gets v2 unless its env sets ACTIONS_CACHE_SERVICE_V2 (the emulator serves both).
+      ...(run.options.env?.ACTIONS_CACHE_URL && run.options.env.ACTIONS_CACHE_SERVICE_V2 === undefined
+        ? {
+            ACTIONS_CACHE_SERVICE_V2: 'true',
+            ACTIONS_RESULTS_URL: run.options.env.ACTIONS_RESULTS_URL ?? run.options.env.ACTIONS_CACHE_URL,
+          }
+        : {}),
     },
     files,
     own,
@@ -76,6 +84,7 @@ export function spawnStep(
     // runner kills the process tree), not only its shell.
     const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     run.running.add(child);
+    host.children.add(child);
     const onLine = commandHandler(host, env, verbose);
     const out = lineReader(onLine.line);
     const err = lineReader(onLine.line);
@@ -97,6 +106,7 @@ export function spawnStep(
       finished = true;
       if (timer) clearTimeout(timer);
       run.running.delete(child);
+      host.children.delete(child);
       out.end();
       err.end();
       const written = readStepFiles(files);
