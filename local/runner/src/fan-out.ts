@@ -4,6 +4,7 @@
  * call; the legs' results and outputs make the job's.
  */
 import { callInputs, callSecrets } from './calls.js';
+import { GROUPS, parseConcurrency } from './concurrency.js';
 import { type Contexts, evaluateCondition, type Json, type StatusView, truthy } from './expressions.js';
 import { JobRun } from './job.js';
 import { type Combination, expandMatrix, matrixLabel } from './matrix.js';
@@ -123,9 +124,36 @@ async function runStepsJob(
   label: string,
   contexts: Contexts,
 ): Promise<JobOutcome> {
-  const release = await run.slot();
+  let instance: JobRun | undefined;
+  // Job-level concurrency: a member of its group before it takes a runner (GitHub docs,
+  // "jobs.<job_id>.concurrency"); replaced while pending, it ends cancelled without running.
+  let release = () => {};
+  if (job.concurrency) {
+    const spec = parseConcurrency(evalToken(job.concurrency, contexts) as Json, at(job.where));
+    const key = `${scope.prefix}${label}`;
+    const admission = await GROUPS.join(
+      spec,
+      `${key} (run ${String(run.github.run_id)})`,
+      () => instance?.cancel(),
+      (line) => run.log(`  ${line}`),
+    );
+    if (!admission.admitted) {
+      run.log(`⊘ job ${key} cancelled while pending in concurrency group ${spec.group}`);
+      run.jobs.push(
+        jobRecord(scope, job.id, label, 'cancelled', [`cancelled while pending in concurrency group ${spec.group}`]),
+      );
+      return { result: 'cancelled', outputs: {} };
+    }
+    release = admission.release;
+  }
+  instance = new JobRun(run, scope, job, label, contexts);
   try {
-    return await new JobRun(run, scope, job, label, contexts).execute();
+    const slot = await run.slot();
+    try {
+      return await instance.execute();
+    } finally {
+      slot();
+    }
   } finally {
     release();
   }

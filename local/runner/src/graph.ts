@@ -4,7 +4,8 @@
  * outputs come from all of its jobs.
  */
 import { errorMessage } from '../../../shared/errors.js';
-import type { Contexts, StatusView } from './expressions.js';
+import { GROUPS, parseConcurrency } from './concurrency.js';
+import type { Contexts, Json, StatusView } from './expressions.js';
 import { toText } from './expressions.js';
 import { runJob } from './fan-out.js';
 import { type JobOutcome, jobRecord, type Result, type RunContext, type Scope, worst } from './types.js';
@@ -12,16 +13,35 @@ import { evalToken, type JobDef } from './workflow.js';
 
 export async function runScope(run: RunContext, scope: Scope): Promise<JobOutcome> {
   const { workflow } = scope;
-  for (const [what, token] of [
-    ['concurrency', workflow.concurrency],
-    ['permissions', workflow.permissions],
-  ] as const) {
-    if (!token) continue;
-    const value = evalToken(token, { github: run.github, inputs: scope.inputs, vars: run.options.vars ?? {} });
-    run.log(
-      `  ${workflow.display}: ${what} ${typeof value === 'string' ? value : JSON.stringify(value)} (reported, not enforced locally)`,
-    );
+  if (workflow.permissions) {
+    const value = evalToken(workflow.permissions, {});
+    run.log(`  ${workflow.display}: permissions ${typeof value === 'string' ? value : JSON.stringify(value)}`);
   }
+  if (!workflow.concurrency) return runJobs(run, scope);
+  // Workflow-level concurrency: the whole workflow (top or called) is one member of its group; a
+  // newer run cancelling it in progress cancels this run (GitHub docs, "concurrency").
+  const contexts = { github: run.github, inputs: scope.inputs, vars: run.options.vars ?? {} };
+  const spec = parseConcurrency(evalToken(workflow.concurrency, contexts) as Json, workflow.display);
+  const label = `${scope.prefix || ''}${workflow.display} (run ${String(run.github.run_id)})`;
+  const admission = await GROUPS.join(
+    spec,
+    label,
+    () => run.cancel(),
+    (line) => run.log(`  ${line}`),
+  );
+  if (!admission.admitted) {
+    run.log(`⊘ ${workflow.display}: cancelled while pending in concurrency group ${spec.group}`);
+    return { result: 'cancelled', outputs: {} };
+  }
+  try {
+    return await runJobs(run, scope);
+  } finally {
+    admission.release();
+  }
+}
+
+async function runJobs(run: RunContext, scope: Scope): Promise<JobOutcome> {
+  const { workflow } = scope;
   const byId = new Map(workflow.jobs.map((j) => [j.id, j]));
   const ancestors = (id: string, acc = new Set<string>()): Set<string> => {
     for (const need of byId.get(id)?.needs ?? []) if (!acc.has(need)) ancestors(need, acc.add(need));

@@ -2,6 +2,7 @@
  * One job instance (one matrix leg) on its runner: its environment and defaults, its steps in order
  * with `if:`, `continue-on-error` and the job status, its post steps in reverse, its outputs.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { errorMessage } from '../../../shared/errors.js';
 import { type Contexts, type EvalOptions, evaluateCondition, type Json, toText, truthy } from './expressions.js';
 import { discardMachine, freshMachine, type Machine } from './machine.js';
 import { jobPermissions, mintJobToken, type Permissions } from './permissions.js';
+import { stopStep } from './step-process.js';
 import { runPostBody, runStepBody, stepName } from './steps.js';
 import {
   failedStep,
@@ -40,6 +42,8 @@ export class JobRun implements StepHost {
   readonly path: string[] = [];
   readonly steps: NonNullable<Contexts['steps']> = {};
   readonly posts: Post[] = [];
+  readonly children = new Set<ChildProcess>();
+  private jobCancelled = false;
   status: 'success' | 'failure' | 'cancelled' = 'success';
   shell?: string;
   workingDirectory?: string;
@@ -66,6 +70,18 @@ export class JobRun implements StepHost {
     this.logFile = join(this.dir, 'log.txt');
     this.record = jobRecord(scope, job.id, label, 'success');
     this.record.logFile = this.logFile;
+  }
+
+  get cancelled(): boolean {
+    return this.run.cancelled || this.jobCancelled;
+  }
+
+  /** Cancels this job only (a newer member of its concurrency group with cancel-in-progress). */
+  cancel(): void {
+    if (this.jobCancelled) return;
+    this.jobCancelled = true;
+    this.line('⊘ job cancelled: stopping its running step');
+    for (const child of this.children) stopStep(child);
   }
 
   line(text: string, echo = true): void {
@@ -97,9 +113,9 @@ export class JobRun implements StepHost {
     return {
       workspace: this.workspace,
       status: {
-        success: () => this.status === 'success' && !this.run.cancelled,
+        success: () => this.status === 'success' && !this.cancelled,
         failure: () => this.status === 'failure',
-        cancelled: () => this.run.cancelled,
+        cancelled: () => this.cancelled,
       },
     };
   }
@@ -126,7 +142,7 @@ export class JobRun implements StepHost {
     }
     const outputs = this.outputs();
     discardMachine(this.machine);
-    const result: Result = run.cancelled && this.status !== 'failure' ? 'cancelled' : this.status;
+    const result: Result = this.cancelled && this.status !== 'failure' ? 'cancelled' : this.status;
     Object.assign(this.record, { result, durationMs: Date.now() - started, outputs });
     run.jobs.push(this.record);
     run.log(`${ICON[result]} job ${this.key} ${result} (${seconds(this.record.durationMs)})`);
@@ -307,7 +323,7 @@ export class JobRun implements StepHost {
     this.path.unshift(...outcome.path.reverse());
     this.addSummary(outcome.summary);
     const ok = outcome.exitCode === 0 && !outcome.error;
-    const result: Result = ok ? 'success' : this.run.cancelled ? 'cancelled' : 'failure';
+    const result: Result = ok ? 'success' : this.cancelled ? 'cancelled' : 'failure';
     const continueOnError = step.continueOnError ? truthy(evalToken(step.continueOnError, this.ctx())) : false;
     entry.outcome = result;
     entry.conclusion = result === 'failure' && continueOnError ? 'success' : result;

@@ -175,6 +175,8 @@ export interface RunContext {
   print(line: string): void;
   /** Waits for a free job slot (max-parallel of the run); resolves with its release. */
   slot(): Promise<() => void>;
+  /** Cancels the whole run (Ctrl-C, the abort signal, a newer run's cancel-in-progress). */
+  cancel(): void;
   /** An OIDC ID token for a job (the runner is the issuer; its key is registered with the AWS emulator). */
   idToken(identity: JobIdentity, audience: string): Promise<string>;
   /** Runs every job of a workflow (a called workflow runs through here too). */
@@ -232,6 +234,10 @@ export interface StepHost {
   /** GITHUB_PATH entries of earlier steps, newest first. */
   readonly path: string[];
   readonly posts: Post[];
+  /** This job's step processes (also in the run's `running`), stopped when only the job is cancelled. */
+  readonly children: Set<ChildProcess>;
+  /** The run or this job was cancelled. */
+  readonly cancelled: boolean;
   readonly shell?: string;
   readonly workingDirectory?: string;
   /** When the job's time is up (timeout-minutes, at most the hosted job limit), and that time in minutes. */
