@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataPlane, type Target, targetHealth } from './dataplane.js';
 import { type HaproxyInfo, readHaproxyInfo } from './haproxy.js';
+import { LISTENER_OPERATIONS } from './listeners.js';
 import { type Doc, ElbError, validationError } from './query.js';
 import {
   checkName,
@@ -13,12 +14,8 @@ import {
   integer,
   type Listener,
   type LoadBalancer,
-  listenerShape,
   loadBalancerShape,
-  parseActions,
-  parseConditions,
   type Rule,
-  ruleShape,
   TARGET_GROUP_ATTRIBUTES,
   type TargetGroup,
   targetGroupShape,
@@ -41,18 +38,18 @@ export class Elbv2 {
   private dataPlane?: DataPlane;
   /** Why the data plane is missing, said at start and on every request. */
   private unavailable?: string;
-  private readonly loadBalancers = new Map<string, LoadBalancer>();
-  private readonly listeners = new Map<string, Listener>();
-  private readonly groups = new Map<string, { tg: TargetGroup; targets: Map<string, Target> }>();
+  readonly loadBalancers = new Map<string, LoadBalancer>();
+  readonly listeners = new Map<string, Listener>();
+  readonly groups = new Map<string, { tg: TargetGroup; targets: Map<string, Target> }>();
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
-  private ruleSeq = 0;
+  ruleSeq = 0;
   /** Serialises changes to HAProxy: a poll and an operation never interleave their commands. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly options: Elbv2Options) {}
 
-  private get arnPrefix() {
+  get arnPrefix() {
     return `arn:aws:elasticloadbalancing:${this.options.region}:${this.options.accountId}`;
   }
 
@@ -106,9 +103,9 @@ export class Elbv2 {
       return Promise.reject(
         new ElbError('ServiceUnavailable', `ELBv2 unavailable: ${this.unavailable}`, 503, 'Receiver'),
       );
-    const operation = (this as unknown as Record<string, (p: Doc, plane: DataPlane) => Promise<Doc> | Doc>)[
-      `op${action}`
-    ];
+    const own = (this as unknown as Record<string, (p: Doc, plane: DataPlane) => Promise<Doc> | Doc>)[`op${action}`];
+    const listenerOp = Object.hasOwn(LISTENER_OPERATIONS, action) ? LISTENER_OPERATIONS[action] : undefined;
+    const operation = own ?? (listenerOp && ((q: Doc, plane: DataPlane) => listenerOp(this, q, plane)));
     if (!operation || !/^[A-Z]/.test(action))
       return Promise.reject(new ElbError('InvalidAction', `Could not find operation ${action} for version 2015-12-01`));
     return this.serial(() => operation.call(this, p, plane));
@@ -122,19 +119,19 @@ export class Elbv2 {
     return entry;
   }
 
-  private loadBalancer(arn: string): LoadBalancer {
+  loadBalancer(arn: string): LoadBalancer {
     const lb = this.loadBalancers.get(arn);
     if (!lb) throw notFound('LoadBalancerNotFound', 'Load balancer', arn);
     return lb;
   }
 
-  private listener(arn: string): Listener {
+  listener(arn: string): Listener {
     const l = this.listeners.get(arn);
     if (!l) throw notFound('ListenerNotFound', 'Listener', arn);
     return l;
   }
 
-  private findRule(arn: string): { listener: Listener; rule: Rule } {
+  findRule(arn: string): { listener: Listener; rule: Rule } {
     for (const listener of this.listeners.values()) {
       const rule = listener.rules.find((r) => r.arn === arn);
       if (rule) return { listener, rule };
@@ -155,13 +152,13 @@ export class Elbv2 {
     return targetGroupShape(tg, this.loadBalancersOf(tg.arn));
   }
 
-  private route(plane: DataPlane) {
+  route(plane: DataPlane) {
     const groups = new Map([...this.groups].map(([arn, e]) => [arn, e.tg]));
     return plane.route([...this.listeners.values()], groups);
   }
 
   /** A target group may serve listeners of one load balancer only. */
-  private checkAssociation(lbArn: string, rule: Rule['action']): void {
+  checkAssociation(lbArn: string, rule: Rule['action']): void {
     for (const g of rule.groups) {
       const others = this.loadBalancersOf(g.arn).filter((arn) => arn !== lbArn);
       if (others.length)
@@ -371,132 +368,5 @@ export class Elbv2 {
         return { Target: { Id: id, Port: port }, HealthCheckPort: checkPort, TargetHealth: health };
       }),
     };
-  }
-
-  // ------------------------------------------------------------------ listeners and rules
-
-  private newRule(
-    listenerArn: string,
-    priority: Rule['priority'],
-    conditions: Rule['conditions'],
-    action: Rule['action'],
-  ): Rule {
-    const tail = listenerArn.split(':listener/')[1];
-    return {
-      arn: `${this.arnPrefix}:listener-rule/${tail}/${hex()}`,
-      key: `r${++this.ruleSeq}`,
-      priority,
-      conditions,
-      action,
-    };
-  }
-
-  async opCreateListener(p: Doc, plane: DataPlane): Promise<Doc> {
-    const lb = this.loadBalancer(String(p.LoadBalancerArn));
-    const port = integer(p.Port, 'Port', 1, 65535);
-    const protocol = String(p.Protocol ?? 'HTTP');
-    if (protocol !== 'HTTP')
-      throw validationError(`Listener protocol '${protocol}' is not supported by the emulator; expected HTTP`);
-    plane.checkListenerPort(port);
-    const action = parseActions(p.DefaultActions, 'DefaultActions', (arn) => this.groups.has(arn));
-    const taken = [...this.listeners.values()].find((l) => l.port === port);
-    if (taken) {
-      const where =
-        taken.loadBalancerArn === lb.arn
-          ? 'this load balancer'
-          : `load balancer ${taken.loadBalancerArn} (the emulator's load balancers share one address)`;
-      throw new ElbError('DuplicateListener', `A listener already exists on port ${port} of ${where}`);
-    }
-    this.checkAssociation(lb.arn, action);
-    const arn = `${this.arnPrefix}:listener/app/${lb.name}/${lb.arn.split('/').pop()}/${hex()}`;
-    const listener: Listener = { arn, loadBalancerArn: lb.arn, port, protocol, rules: [] };
-    listener.rules.push(this.newRule(arn, 'default', [], action));
-    this.listeners.set(arn, listener);
-    await this.route(plane);
-    await plane.enableFrontend(port, true);
-    return { Listeners: [listenerShape(listener)] };
-  }
-
-  opDescribeListeners(p: Doc): Doc {
-    let ls = [...this.listeners.values()];
-    if (p.ListenerArns?.length) ls = p.ListenerArns.map((arn: string) => this.listener(arn));
-    if (p.LoadBalancerArn) {
-      this.loadBalancer(p.LoadBalancerArn);
-      ls = ls.filter((l) => l.loadBalancerArn === p.LoadBalancerArn);
-    }
-    if (!p.ListenerArns?.length && !p.LoadBalancerArn)
-      throw validationError('You must specify either listener ARNs or a load balancer ARN');
-    return { Listeners: ls.map(listenerShape) };
-  }
-
-  async opModifyListener(p: Doc, plane: DataPlane): Promise<Doc> {
-    const listener = this.listener(String(p.ListenerArn));
-    if (p.DefaultActions) {
-      const action = parseActions(p.DefaultActions, 'DefaultActions', (arn) => this.groups.has(arn));
-      this.checkAssociation(listener.loadBalancerArn, action);
-      listener.rules[0]!.action = action;
-    }
-    if (p.Port !== undefined && Number(p.Port) !== listener.port) {
-      const port = integer(p.Port, 'Port', 1, 65535);
-      plane.checkListenerPort(port);
-      if ([...this.listeners.values()].some((l) => l.port === port))
-        throw new ElbError('DuplicateListener', `A listener already exists on port ${port}`);
-      await plane.enableFrontend(listener.port, false);
-      listener.port = port;
-      await plane.enableFrontend(port, true);
-    }
-    await this.route(plane);
-    return { Listeners: [listenerShape(listener)] };
-  }
-
-  async opDeleteListener(p: Doc, plane: DataPlane): Promise<Doc> {
-    const listener = this.listener(String(p.ListenerArn));
-    this.listeners.delete(listener.arn);
-    await plane.enableFrontend(listener.port, false);
-    await this.route(plane);
-    return {};
-  }
-
-  async opCreateRule(p: Doc, plane: DataPlane): Promise<Doc> {
-    const listener = this.listener(String(p.ListenerArn));
-    const priority = integer(p.Priority, 'Priority', 1, 50000);
-    const conditions = parseConditions(p.Conditions);
-    const action = parseActions(p.Actions, 'Actions', (arn) => this.groups.has(arn));
-    if (listener.rules.some((r) => r.priority === priority))
-      throw new ElbError('PriorityInUse', `Priority '${priority}' is currently in use`);
-    this.checkAssociation(listener.loadBalancerArn, action);
-    const rule = this.newRule(listener.arn, priority, conditions, action);
-    listener.rules.push(rule);
-    await this.route(plane);
-    return { Rules: [ruleShape(rule)] };
-  }
-
-  async opModifyRule(p: Doc, plane: DataPlane): Promise<Doc> {
-    const { listener, rule } = this.findRule(String(p.RuleArn));
-    const conditions = p.Conditions ? parseConditions(p.Conditions) : rule.conditions;
-    if (p.Conditions && rule.priority === 'default')
-      throw new ElbError('OperationNotPermitted', 'Conditions cannot be set on the default rule');
-    const action = p.Actions ? parseActions(p.Actions, 'Actions', (arn) => this.groups.has(arn)) : rule.action;
-    this.checkAssociation(listener.loadBalancerArn, action);
-    rule.conditions = conditions;
-    rule.action = action;
-    await this.route(plane);
-    return { Rules: [ruleShape(rule)] };
-  }
-
-  opDescribeRules(p: Doc): Doc {
-    if (p.RuleArns?.length) return { Rules: p.RuleArns.map((arn: string) => ruleShape(this.findRule(arn).rule)) };
-    if (!p.ListenerArn) throw validationError('You must specify either listener ARN or rule ARNs');
-    const listener = this.listener(String(p.ListenerArn));
-    const rules = [...listener.rules.slice(1)].sort((a, b) => Number(a.priority) - Number(b.priority));
-    return { Rules: [...rules, listener.rules[0]!].map(ruleShape) };
-  }
-
-  async opDeleteRule(p: Doc, plane: DataPlane): Promise<Doc> {
-    const { listener, rule } = this.findRule(String(p.RuleArn));
-    if (rule.priority === 'default') throw new ElbError('OperationNotPermitted', 'The default rule cannot be deleted');
-    listener.rules = listener.rules.filter((r) => r !== rule);
-    await this.route(plane);
-    return {};
   }
 }
