@@ -77,7 +77,7 @@ export class Haproxy {
   async command(commands: string): Promise<string> {
     const answer = await this.run(commands);
     if (
-      /^(Unknown command|No such|Require|Unknown|.*not found|.*cannot|.*failed|.*invalid|This command is restricted)/im.test(
+      /^(Unknown command|No such|Require|Unknown|.*not found|.*cannot|.*failed|.*invalid|This command is restricted|Already exists)/im.test(
         answer,
       )
     ) {
