@@ -19,12 +19,7 @@ describe('no other print path', () => {
   const PRINT = /\bcore\.info\(|\bconsole\.(log|info|warn|error|debug)\(|process\.std(out|err)\.write\(/;
 
   test('the pattern sees each print path', () => {
-    for (const call of [
-      'core.info(`x`)',
-      'console.log(x)',
-      'process.stdout.write(x)',
-      'process.stderr.write(x)',
-    ]) {
+    for (const call of ['core.info(`x`)', 'console.log(x)', 'process.stdout.write(x)', 'process.stderr.write(x)']) {
       expect(PRINT.test(call)).toBe(true);
     }
     expect(PRINT.test('info(`x`)')).toBe(false);
