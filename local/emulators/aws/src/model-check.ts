@@ -14,6 +14,7 @@ export const SERVER_FAULT: Record<ServiceName, string> = {
   ecr: 'ServerException',
   secretsmanager: 'InternalServiceError',
   ssm: 'InternalServerError',
+  logs: 'ServiceUnavailableException',
 };
 
 /** The client error each service answers for a member that breaks its shape's constraints. */
@@ -22,6 +23,7 @@ const VALIDATION_ERROR: Record<ServiceName, string> = {
   ecr: 'InvalidParameterException',
   secretsmanager: 'InvalidParameterException',
   ssm: 'ValidationException',
+  logs: 'InvalidParameterException',
 };
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The AWS emulator's HTTP endpoint: AWS JSON 1.1 (`X-Amz-Target`) for ECS, ECR auth, Secrets
- * Manager and SSM parameters on one port, plus plain JSON control endpoints under `/_emulator/`
+ * Manager, SSM parameters and CloudWatch Logs on one port, plus plain JSON control endpoints under `/_emulator/`
  * (faults, reset, seeded secrets, request statistics) for tests.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -17,6 +17,7 @@ import { serveIamSts } from './iam/http.js';
 import { Iam } from './iam/iam.js';
 import { queryService } from './iam/query.js';
 import { Sts } from './iam/sts.js';
+import { Logs } from './logs.js';
 import { invalidInput, messageKey, SERVER_FAULT } from './model-check.js';
 import { SecretsManager } from './secrets-manager.js';
 import { type ParameterType, Ssm } from './ssm.js';
@@ -56,6 +57,7 @@ const PREFIXES: Record<string, string> = {
   'AmazonEC2ContainerRegistry_V20150921.': 'ecr',
   'secretsmanager.': 'secretsmanager',
   'AmazonSSM.': 'ssm',
+  'Logs_20140328.': 'logs',
 };
 
 export class AwsEmulator {
@@ -65,6 +67,7 @@ export class AwsEmulator {
   private faults: FaultRule[] = [];
   readonly secrets: SecretsManager;
   readonly ssm: Ssm;
+  readonly logs: Logs;
   readonly iam: Iam;
   readonly sts: Sts;
   private stats = {
@@ -102,6 +105,7 @@ export class AwsEmulator {
     this.ecs.setLoadBalancing(ecsLoadBalancing(this.elbv2));
     this.secrets = new SecretsManager(this.options.region, this.options.accountId);
     this.ssm = new Ssm(this.options.region, this.options.accountId);
+    this.logs = new Logs(this.options.region, this.options.accountId);
     this.iam = new Iam(this.options.accountId);
     this.sts = new Sts(this.iam);
   }
@@ -208,6 +212,7 @@ export class AwsEmulator {
     if (service === 'ecs') return this.ecs.handle(operation, input);
     if (service === 'ecr') return ecr(operation, input, this.options.registry);
     if (service === 'secretsmanager') return this.secrets.handle(operation, input);
+    if (service === 'logs') return this.logs.handle(operation, input);
     return this.ssm.handle(operation, input);
   }
 
@@ -254,6 +259,7 @@ export class AwsEmulator {
           this.faults = [];
           this.secrets.clear();
           this.ssm.clear();
+          this.logs.clear();
           this.iam.clear();
           this.sts.clear();
           this.stats = { total: 0, byOperation: {}, byStatus: {}, since: Date.now() };

@@ -23,6 +23,7 @@ export const SERVICES = {
   ecr: { v2: 'ecr-2015-09-21', v3: '@aws-sdk/client-ecr' },
   secretsmanager: { v2: 'secretsmanager-2017-10-17', v3: '@aws-sdk/client-secrets-manager' },
   ssm: { v2: 'ssm-2014-11-06', v3: '@aws-sdk/client-ssm' },
+  logs: { v2: 'logs-2014-03-28', v3: '@aws-sdk/client-cloudwatch-logs' },
   // Query protocol (form-encoded requests, XML responses): checkQueryOutput / checkQueryError.
   iam: { v2: 'iam-2010-05-08', v3: '@aws-sdk/client-iam' },
   sts: { v2: 'sts-2011-06-15', v3: '@aws-sdk/client-sts' },
@@ -31,7 +32,7 @@ export const SERVICES = {
 /** Every service with a model here. */
 export type ModelName = keyof typeof SERVICES;
 /** The AWS JSON 1.1 services (X-Amz-Target), whose requests the emulator checks with checkInput. */
-export type ServiceName = 'ecs' | 'ecr' | 'secretsmanager' | 'ssm';
+export type ServiceName = 'ecs' | 'ecr' | 'secretsmanager' | 'ssm' | 'logs';
 
 /**
  * Errors any operation of an AWS JSON service may answer besides its own list ("Common Errors" of
