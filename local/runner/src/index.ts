@@ -3,6 +3,7 @@
  *
  *   node24 local/runner/dist/runner.mjs <workflow.yml> [--workspace DIR] [--event push]
  *     [--ref refs/heads/main] [--input k=v]... [--secret K=V]... [--var K=V]... [--env K=V]...
+ *     [--env-secret NAME:K=V]... [--env-var NAME:K=V]... [--default-permissions restricted|permissive]
  *     [--aws-endpoint URL] [--github-api URL] [--github-token T] [--run-dir DIR] [--quiet] [--json]
  *
  * Exit code 0 when the run succeeded, 1 when it failed, 2 on usage errors.
@@ -73,6 +74,28 @@ function parseArgs(argv: string[]) {
         options.env = options.env ?? {};
         pairs(options.env, value());
         break;
+      case '--env-secret':
+      case '--env-var': {
+        // NAME:K=V, a secret or variable of deployment environment NAME.
+        const given = value();
+        const colon = given.indexOf(':');
+        if (colon < 1) throw new Error(`${arg}: ${given}; expected ENVIRONMENT:KEY=VALUE`);
+        const environments = options.environments ?? {};
+        const name = given.slice(0, colon);
+        const environment = environments[name] ?? {};
+        const kind = arg === '--env-secret' ? 'secrets' : 'vars';
+        const target = environment[kind] ?? {};
+        pairs(target, given.slice(colon + 1));
+        options.environments = { ...environments, [name]: { ...environment, [kind]: target } };
+        break;
+      }
+      case '--default-permissions': {
+        const level = value();
+        if (level !== 'restricted' && level !== 'permissive')
+          throw new Error(`--default-permissions: ${level}; expected restricted or permissive`);
+        options.defaultPermissions = level;
+        break;
+      }
       case '--aws-endpoint':
         options.aws = { endpoint: value() };
         break;

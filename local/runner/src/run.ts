@@ -122,7 +122,7 @@ class Run implements RunContext {
 
   async idToken(identity: JobIdentity, audience: string): Promise<string> {
     this.issuer ??= (async () => {
-      const issuer = loadIssuer(this.options.oidcKeyFile ?? issuerFile(this.repoRoot));
+      const issuer = loadIssuer(this.options.oidcKeyFile ?? issuerFile(ROOT));
       if (this.options.aws) await registerIssuer(this.options.aws.endpoint, issuer);
       return issuer;
     })();

@@ -47,7 +47,7 @@ export interface RunOptions {
   github?: { serverUrl?: string; apiUrl?: string; token?: string };
   /** The repository's default GITHUB_TOKEN permissions when a workflow has no `permissions:` (default restricted). */
   defaultPermissions?: 'restricted' | 'permissive';
-  /** The OIDC issuer's signing key (made on first use; default <repoRoot>/.local/runner/oidc-key.pem). */
+  /** The OIDC issuer's signing key (made on first use; default .local/runner/oidc-key.pem of the runner's repository, shared by its runs). */
   oidcKeyFile?: string;
   /** Deployment environments: their secrets and variables reach only jobs with `environment:` set to them. */
   environments?: Record<string, { secrets?: Record<string, string>; vars?: Record<string, string> }>;
