@@ -29,7 +29,7 @@ import {
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Elbv2 } from '../src/elbv2/elbv2.js';
 import { type AwsEmulator, startEmulator } from '../src/server.js';
-import { checkError, checkResponse } from './elbv2-model.js';
+import { checkQueryError, checkQueryOutput } from '../testing/aws-query-model.js';
 
 const ROOT = join(import.meta.dirname, '../../../..');
 const HAPROXY_SH = join(ROOT, 'local/infra/haproxy.sh');
@@ -119,6 +119,13 @@ async function query(
   return { status: res.status, xml: await res.text() };
 }
 
+/** An error answer checked against the model (the operation's errors or Query's common ones), with its code and type. */
+const errorOf = (operation: string, res: { status: number; xml: string }) => ({
+  problems: checkQueryError('elbv2', operation, res.status, res.xml),
+  code: /<Code>([^<]*)</.exec(res.xml)?.[1],
+  type: /<Type>([^<]*)</.exec(res.xml)?.[1],
+});
+
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -192,7 +199,10 @@ describe('wire protocol', () => {
       'Subnets.member.2': 'subnet-b',
     });
     expect(lb.status).toBe(200);
-    expect(checkResponse('CreateLoadBalancer', lb.xml)).toEqual([]);
+    expect(lb.xml).toContain(
+      '<CreateLoadBalancerResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">',
+    );
+    expect(checkQueryOutput('elbv2', 'CreateLoadBalancer', lb.xml)).toEqual([]);
     const tg = await query('CreateTargetGroup', {
       Name: 'wire',
       Protocol: 'HTTP',
@@ -200,7 +210,7 @@ describe('wire protocol', () => {
       VpcId: 'vpc-1',
       'Matcher.HttpCode': '200',
     });
-    expect(checkResponse('CreateTargetGroup', tg.xml)).toEqual([]);
+    expect(checkQueryOutput('elbv2', 'CreateTargetGroup', tg.xml)).toEqual([]);
     const arn = /<TargetGroupArn>([^<]+)</.exec(tg.xml)![1]!;
     for (const [action, params] of [
       ['DescribeLoadBalancers', {}],
@@ -209,7 +219,7 @@ describe('wire protocol', () => {
       ['DescribeTargetHealth', { TargetGroupArn: arn, 'Targets.member.1.Id': '127.0.0.1', 'Targets.member.1.Port': 9 }],
     ] as const) {
       const res = await query(action, params);
-      expect([action, res.status, checkResponse(action, res.xml)]).toEqual([action, 200, []]);
+      expect([action, res.status, checkQueryOutput('elbv2', action, res.xml)]).toEqual([action, 200, []]);
     }
   });
 
@@ -219,12 +229,12 @@ describe('wire protocol', () => {
       'Targets.member.1.Id': '127.0.0.1',
     });
     expect(missing.status).toBe(400);
-    expect(checkError(missing.xml)).toEqual({ problems: [], code: 'TargetGroupNotFound', type: 'Sender' });
+    expect(errorOf('RegisterTargets', missing)).toEqual({ problems: [], code: 'TargetGroupNotFound', type: 'Sender' });
     const invalid = await query('CreateTargetGroup', { Name: 'bad', Port: 80, HealthCheckIntervalSeconds: 2 });
-    expect(checkError(invalid.xml)).toMatchObject({ problems: [], code: 'ValidationError' });
+    expect(errorOf('CreateTargetGroup', invalid)).toMatchObject({ problems: [], code: 'ValidationError' });
     expect(invalid.xml).toContain('HealthCheckIntervalSeconds');
     const unknown = await query('FlyToTheMoon');
-    expect(checkError(unknown.xml)).toMatchObject({ problems: [], code: 'InvalidAction' });
+    expect(errorOf('FlyToTheMoon', unknown)).toMatchObject({ problems: [], code: 'InvalidAction' });
   });
 
   test('the AWS CLI works unchanged against the endpoint', async () => {
