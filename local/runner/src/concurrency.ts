@@ -11,14 +11,16 @@ import { WorkflowError } from './workflow.js';
 export interface ConcurrencySpec {
   group: string;
   cancelInProgress: boolean;
+  /** Groups are a repository's: the same name in another repository is another group. */
+  repository: string;
 }
 
 /** `concurrency: <group>` or `{ group, cancel-in-progress }`, evaluated; bad values are named. */
-export function parseConcurrency(value: Json, where: string): ConcurrencySpec {
-  if (typeof value === 'string' && value) return { group: value, cancelInProgress: false };
+export function parseConcurrency(value: Json, where: string, repository: string): ConcurrencySpec {
+  if (typeof value === 'string' && value) return { group: value, cancelInProgress: false, repository };
   if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.group === 'string' && value.group) {
     const cancel = value['cancel-in-progress'];
-    return { group: value.group, cancelInProgress: cancel === true || cancel === 'true' };
+    return { group: value.group, cancelInProgress: cancel === true || cancel === 'true', repository };
   }
   throw new WorkflowError(
     `${where}: concurrency: ${JSON.stringify(value)} is not valid; expected a group name or { group, cancel-in-progress }`,
@@ -45,15 +47,17 @@ export class ConcurrencyGroups {
    * `note` tells what happened to others (a pending member replaced, a running one cancelled).
    */
   join(spec: ConcurrencySpec, label: string, cancel: () => void, note: (line: string) => void): Promise<Admission> {
-    const state = this.groups.get(spec.group) ?? {};
-    this.groups.set(spec.group, state);
+    // Group names are case-insensitive (GitHub docs, "Control the concurrency of workflows and jobs").
+    const key = `${spec.repository.toLowerCase()}\0${spec.group.toLowerCase()}`;
+    const state = this.groups.get(key) ?? {};
+    this.groups.set(key, state);
     const member: Member = { label, cancel };
     const release = () => {
       if (state.running !== member) return;
       state.running = state.pending;
       state.pending = undefined;
       if (state.running) state.running.admit?.(true);
-      else this.groups.delete(spec.group);
+      else this.groups.delete(key);
     };
     if (!state.running) {
       state.running = member;

@@ -129,7 +129,11 @@ async function runStepsJob(
   // "jobs.<job_id>.concurrency"); replaced while pending, it ends cancelled without running.
   let release = () => {};
   if (job.concurrency) {
-    const spec = parseConcurrency(evalToken(job.concurrency, contexts) as Json, at(job.where));
+    const spec = parseConcurrency(
+      evalToken(job.concurrency, contexts) as Json,
+      at(job.where),
+      String(run.github.repository),
+    );
     const key = `${scope.prefix}${label}`;
     const admission = await GROUPS.join(
       spec,

@@ -21,7 +21,11 @@ export async function runScope(run: RunContext, scope: Scope): Promise<JobOutcom
   // Workflow-level concurrency: the whole workflow (top or called) is one member of its group; a
   // newer run cancelling it in progress cancels this run (GitHub docs, "concurrency").
   const contexts = { github: run.github, inputs: scope.inputs, vars: run.options.vars ?? {} };
-  const spec = parseConcurrency(evalToken(workflow.concurrency, contexts) as Json, workflow.display);
+  const spec = parseConcurrency(
+    evalToken(workflow.concurrency, contexts) as Json,
+    workflow.display,
+    String(run.github.repository),
+  );
   const label = `${scope.prefix || ''}${workflow.display} (run ${String(run.github.run_id)})`;
   const admission = await GROUPS.join(
     spec,
