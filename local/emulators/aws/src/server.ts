@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ServiceName } from '../testing/aws-model.js';
 import { ecr } from './ecr.js';
-import { Ecs, type EcsOptions } from './ecs/index.js';
+import { AwsLogsDriver, Ecs, type EcsOptions } from './ecs/index.js';
 import { ecsLoadBalancing, loadBalancerProblems } from './elbv2/ecs-seam.js';
 import { Elbv2 } from './elbv2/elbv2.js';
 import { isQueryRequest, serveQuery } from './elbv2/http.js';
@@ -106,6 +106,7 @@ export class AwsEmulator {
     this.secrets = new SecretsManager(this.options.region, this.options.accountId);
     this.ssm = new Ssm(this.options.region, this.options.accountId);
     this.logs = new Logs(this.options.region, this.options.accountId);
+    this.ecs.setLogDriver(new AwsLogsDriver(this.logs));
     this.iam = new Iam(this.options.accountId);
     this.sts = new Sts(this.iam);
   }

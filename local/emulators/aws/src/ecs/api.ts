@@ -8,6 +8,7 @@ import {
   tagResource,
   untagResource,
 } from './clusters.js';
+import { runTask } from './run-task.js';
 import type { TaskRuntime } from './runtime.js';
 import { createService, deleteService, describeServices, listServices, updateService } from './services.js';
 import type { EcsStore } from './store.js';
@@ -40,6 +41,7 @@ const OPERATIONS: Record<string, Operation> = {
   ListTasks: (store, _, input) => listTasks(store, input),
   DescribeTasks: (store, _, input) => describeTasks(store, input),
   StopTask: (store, runtime, input) => stopTask(store, runtime, input),
+  RunTask: (store, runtime, input) => runTask(store, runtime, input),
   TagResource: (store, _, input) => tagResource(store, input),
   UntagResource: (store, _, input) => untagResource(store, input),
   ListTagsForResource: (store, _, input) => listTagsForResource(store, input),

@@ -6,18 +6,20 @@
  *
  * Modules: `types` (the state), `store` (the state and its lookups), `api` (operation dispatch)
  * with `task-definitions`, `clusters` (and tags), `services`, `tasks` (operations and response
- * shapes), `scheduler` (the rollout tick), `runtime` (Docker containers) with `ports`,
- * `load-balancing` (the seam to ELBv2). This file
+ * shapes), `run-task` (one-off tasks), `scheduler` (the rollout tick), `runtime` (Docker containers)
+ * with `ports`, `secrets-injection`, `awslogs` (the log driver), `load-balancing` (the seam to ELBv2). This file
  * wires them and runs the tick loop.
  */
 import { AwsError } from '../errors.js';
 import { dispatch } from './api.js';
+import type { LogDriver } from './awslogs.js';
 import type { LoadBalancing } from './load-balancing.js';
 import { TaskRuntime } from './runtime.js';
 import { Scheduler } from './scheduler.js';
 import { EcsStore } from './store.js';
 import type { EcsOptions, Json } from './types.js';
 
+export { AwsLogsDriver } from './awslogs.js';
 export type { LoadBalancing, Target, TargetHealth } from './load-balancing.js';
 export type { EcsOptions } from './types.js';
 
@@ -62,6 +64,11 @@ export class Ecs {
     await this.scheduler.close();
     await launches;
     await this.clear();
+  }
+
+  /** Ships the output of `awslogs` containers to CloudWatch Logs (see awslogs.ts). */
+  setLogDriver(logDriver: LogDriver): void {
+    this.runtime.logDriver = logDriver;
   }
 
   /** Hands services with `loadBalancers` to a load balancer (see load-balancing.ts). */

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ContainerState, docker, inspectContainers, removeContainers, stopContainer } from '../docker.js';
+import { type LogDriver, noLogDriver } from './awslogs.js';
 import { type LoadBalancing, noLoadBalancing, targetsOf } from './load-balancing.js';
 import { HostPorts } from './ports.js';
+import { resolveSecrets } from './secrets-injection.js';
 import type { EcsStore } from './store.js';
 import type { Timing } from './timing.js';
 import type { Deployment, Json, Service, Task, TaskDefinition } from './types.js';
@@ -30,6 +32,8 @@ export class TaskRuntime {
   onLaunchFailed: (task: Task) => void = () => {};
   /** Deregisters (and waits for draining) before a registered task's containers get SIGTERM. */
   loadBalancing: LoadBalancing = noLoadBalancing;
+  /** Ships container output to CloudWatch Logs for `awslogs` containers (awslogs.ts). */
+  logDriver: LogDriver = noLogDriver;
 
   constructor(private readonly store: EcsStore) {
     this.ports = new HostPorts(store, store.options.hostPortRange);
@@ -59,6 +63,7 @@ export class TaskRuntime {
     this.closed = true;
     this.closing.abort();
     await Promise.allSettled([...this.launches]);
+    await this.logDriver.close();
   }
 
   /** Starts a task of the deployment; undefined when it cannot be placed (no free host port). */
@@ -107,15 +112,20 @@ export class TaskRuntime {
         })),
       })),
     };
-    if (body.networkMode === 'awsvpc') task.eni = newEni(service);
+    if (body.networkMode === 'awsvpc') task.eni = newEni(service.networkConfiguration);
     // The first port mapping of the task gets the allotted host port, whichever container has it.
     const first = task.containers.find((c) => c.networkBindings.length > 0);
     if (first && hostPort !== undefined) first.networkBindings[0]!.hostPort = hostPort;
-    this.store.tasks.set(id, task);
+    this.start(task, td, hostPort);
+    return task;
+  }
+
+  /** Stores the task and launches its containers from `td` (RunTask passes one with its overrides). */
+  start(task: Task, td: TaskDefinition, hostPort: number | undefined): void {
+    this.store.tasks.set(task.id, task);
     const launching = this.startContainers(task, td, hostPort);
     this.launches.add(launching);
     void launching.finally(() => this.launches.delete(launching));
-    return task;
   }
 
   private async startContainers(task: Task, td: TaskDefinition, hostPort: number | undefined): Promise<void> {
@@ -130,22 +140,21 @@ export class TaskRuntime {
       this.markStopped(task);
       return;
     }
+    const defs = td.body.containerDefinitions as Json[];
+    // Every container's secrets are fetched, and its log stream made, before any container starts.
+    const secrets = resolveSecrets(defs, this.store.options.resolveSecret);
+    if ('reason' in secrets) return this.failLaunch(task, secrets.reason);
+    for (const def of defs) {
+      const problem = this.logDriver.prepare(task, def);
+      if (problem) return this.failLaunch(task, problem);
+    }
     const temp = mkdtempSync(join(tmpdir(), 'aws-emulator-'));
     try {
-      for (const [index, def] of (td.body.containerDefinitions as Json[]).entries()) {
+      for (const [index, def] of defs.entries()) {
         const container = task.containers[index]!;
         const env: string[] = [];
         for (const e of def.environment ?? []) env.push(`${e.name}=${e.value ?? ''}`);
-        for (const s of def.secrets ?? []) {
-          const value = this.store.options.resolveSecret(String(s.valueFrom));
-          if (value === undefined) {
-            return this.failLaunch(
-              task,
-              `ResourceInitializationError: unable to pull secrets or registry auth: retrieve secret from ${s.valueFrom}: ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
-            );
-          }
-          env.push(`${s.name}=${value}`);
-        }
+        env.push(...secrets.env[index]!);
         if (container.networkBindings.length && container.networkBindings[0]!.hostPort === hostPort && hostPort) {
           env.push(`PORT=${hostPort}`);
         }
@@ -157,7 +166,10 @@ export class TaskRuntime {
           '--network',
           'host',
           '--name',
-          `ecs-${task.cluster}-${task.service}-${task.id.slice(0, 12)}-${def.name}`.replace(/[^A-Za-z0-9_.-]/g, '-'),
+          `ecs-${task.cluster}-${task.service ?? task.group}-${task.id.slice(0, 12)}-${def.name}`.replace(
+            /[^A-Za-z0-9_.-]/g,
+            '-',
+          ),
           '--label',
           this.store.options.instanceLabel,
           '--label',
@@ -188,6 +200,7 @@ export class TaskRuntime {
         }
         container.dockerId = result.stdout.trim().slice(0, 64);
         container.lastStatus = 'PENDING';
+        this.logDriver.attach(task, def, container.dockerId);
         if (this.closed) void removeContainers([container.dockerId]);
       }
       task.launching = false;
@@ -331,15 +344,15 @@ function stopRequested(task: Task): boolean {
   return task.desiredStatus === 'STOPPED';
 }
 
-/** An ENI in one of the service's subnets with a private IP of 10.0.0.0/16 (awsvpc tasks). */
-function newEni(service: Service): NonNullable<Task['eni']> {
+/** An ENI in one of the configured subnets with a private IP of 10.0.0.0/16 (awsvpc tasks). */
+export function newEni(networkConfiguration: Json | undefined): NonNullable<Task['eni']> {
   const [a = 0, b = 0, ...mac] = randomBytes(8);
   return {
     attachmentId: randomUUID(),
     id: `eni-${randomBytes(9).toString('hex').slice(0, 17)}`,
     privateIp: `10.0.${a % 256}.${(b % 254) + 1}`,
     mac: ['0a', ...mac.slice(0, 5).map((x) => x.toString(16).padStart(2, '0'))].join(':'),
-    subnet: service.networkConfiguration?.awsvpcConfiguration?.subnets?.[0] ?? 'subnet-00000000',
+    subnet: networkConfiguration?.awsvpcConfiguration?.subnets?.[0] ?? 'subnet-00000000',
   };
 }
 

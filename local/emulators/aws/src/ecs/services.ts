@@ -36,7 +36,7 @@ const PROPAGATE_TAGS = ['TASK_DEFINITION', 'SERVICE', 'NONE'];
  * awsvpc task definitions need the service's `networkConfiguration.awsvpcConfiguration`, and other
  * network modes refuse one (ECS's own InvalidParameterException messages).
  */
-function checkNetwork(networkMode: string | undefined, networkConfiguration: Json | undefined): void {
+export function checkNetwork(networkMode: string | undefined, networkConfiguration: Json | undefined): void {
   const awsvpc = networkConfiguration?.awsvpcConfiguration;
   if (networkMode === 'awsvpc') {
     if (!awsvpc)

@@ -79,7 +79,7 @@ function eniShapes(task: Task): { attachments: Json[]; networkInterfaces?: Json[
   };
 }
 
-function taskBody(store: EcsStore, task: Task): Json {
+export function taskBody(store: EcsStore, task: Task): Json {
   const { attachments, networkInterfaces } = eniShapes(task);
   return {
     attachments,
@@ -102,9 +102,10 @@ function taskBody(store: EcsStore, task: Task): Json {
     lastStatus: task.lastStatus,
     desiredStatus: task.desiredStatus,
     healthStatus: task.healthStatus,
-    group: task.service ? `service:${task.service}` : undefined,
+    group: task.group ?? (task.service ? `service:${task.service}` : undefined),
     startedBy: task.startedBy,
-    launchType: store.serviceOf(task)?.launchType ?? 'FARGATE',
+    launchType: task.launchType ?? store.serviceOf(task)?.launchType ?? 'FARGATE',
+    overrides: task.overrides,
     createdAt: seconds(task.createdAt),
     startedAt: task.startedAt && seconds(task.startedAt),
     stoppingAt: task.stoppingAt && seconds(task.stoppingAt),

@@ -139,6 +139,10 @@ export interface Task {
   eni?: { attachmentId: string; id: string; privateIp: string; mac: string; subnet: string };
   /** Registered in the service's target groups (see load-balancing.ts). */
   registered?: boolean;
+  /** RunTask: its `group` (default `family:<family>`), launch type and `overrides` as given. */
+  group?: string;
+  launchType?: string;
+  overrides?: Json;
 }
 
 export const seconds = (ms: number) => ms / 1000;
