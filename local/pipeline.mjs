@@ -14,8 +14,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureLoadBalancer } from './load-balancers.mjs';
 import { registerOidcRoles } from './runner/oidc-roles.mjs';
 import { NODE24 } from './runner/src/step-protocol.mjs';
+import { describeTraffic, startTraffic } from './traffic.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -56,7 +58,10 @@ const PG = 'postgresql://postgres:postgres@127.0.0.1:5432';
 // As in examples/monorepo/.github/workflows/pipeline.yml (its services and smoke checks).
 const CLUSTER = 'example';
 const serviceName = (service, env) => `${service}-${env}`;
-const PORTS = { staging: { backend: 18080, frontend: 18090 }, production: { backend: 19080, frontend: 19090 } };
+// Each service's load-balancer listener (local/load-balancers.mjs; ports of the emulator's HAProxy pool),
+// where users' traffic and the smoke checks go; the tasks behind it get host ports of their own.
+const PORTS = { staging: { backend: 18020, frontend: 18021 }, production: { backend: 18030, frontend: 18031 } };
+const CONTAINER_PORTS = { backend: 3000, frontend: 8080 };
 const ENVS = ['staging', 'production'];
 const SERVICES = ['backend', 'frontend'];
 const timings = [];
@@ -146,9 +151,46 @@ async function bootstrapEnvironments(endpoint) {
   });
   for (const env of ENVS) {
     await post(`${endpoint}/_emulator/secrets`, { name: `${env}/database-url`, value: `${PG}/example_${env}` });
+    const targetGroups = await ensureLoadBalancer(endpoint, `example-${env}`, PORTS[env], CONTAINER_PORTS);
     for (const service of SERVICES) {
-      const described = await ecs('DescribeServices', { cluster: CLUSTER, services: [serviceName(service, env)] });
-      if (described.services?.some((s) => s.status === 'ACTIVE')) continue;
+      // Two tasks behind the target group; a deploy starts new ones before stopping (and draining) old ones.
+      const behindLoadBalancer = {
+        desiredCount: 2,
+        loadBalancers: [
+          {
+            targetGroupArn: targetGroups[service].targetGroupArn,
+            containerName: service,
+            containerPort: CONTAINER_PORTS[service],
+          },
+        ],
+        healthCheckGracePeriodSeconds: 30,
+      };
+      const deploymentConfiguration = {
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+      };
+      const described = await ecs('DescribeServices', {
+        cluster: CLUSTER,
+        services: [serviceName(service, env)],
+        include: ['TAGS'],
+      });
+      const active = described.services?.find((s) => s.status === 'ACTIVE');
+      if (active?.loadBalancers?.length) continue;
+      if (active) {
+        // A service of an earlier layout (one task on a pinned host port): moved behind the load balancer.
+        if (active.tags?.some((t) => t.key === 'emulator:host-ports'))
+          await ecs('UntagResource', { resourceArn: active.serviceArn, tagKeys: ['emulator:host-ports'] });
+        await ecs('UpdateService', {
+          cluster: CLUSTER,
+          service: active.serviceName,
+          ...behindLoadBalancer,
+          deploymentConfiguration,
+          forceNewDeployment: true,
+        });
+        say(`moved service ${active.serviceName} behind load balancer example-${env} (port ${PORTS[env][service]})`);
+        continue;
+      }
       // The "previous version" for the very first run: a tiny server answering /health and /version.
       const definition = JSON.parse(
         readFileSync(join(ROOT, `examples/monorepo/deploy/${env}/${service}.json`), 'utf8'),
@@ -162,13 +204,8 @@ async function bootstrapEnvironments(endpoint) {
         cluster: CLUSTER,
         serviceName: serviceName(service, env),
         taskDefinition: registered.taskDefinition.taskDefinitionArn,
-        desiredCount: 1,
-        deploymentConfiguration: {
-          maximumPercent: 200,
-          minimumHealthyPercent: 0,
-          deploymentCircuitBreaker: { enable: true, rollback: true },
-        },
-        tags: [{ key: 'emulator:host-ports', value: String(PORTS[env][service]) }],
+        ...behindLoadBalancer,
+        deploymentConfiguration,
         // awsvpc (Fargate) services need their subnets, as on ECS.
         ...(definition.networkMode === 'awsvpc' && {
           networkConfiguration: {
@@ -181,7 +218,7 @@ async function bootstrapEnvironments(endpoint) {
         }),
       });
       say(
-        `created service ${serviceName(service, env)} in ${CLUSTER} (baseline version) on port ${PORTS[env][service]}`,
+        `created service ${serviceName(service, env)} in ${CLUSTER} (baseline version) behind load balancer example-${env} port ${PORTS[env][service]}`,
       );
     }
   }
@@ -349,6 +386,8 @@ let before = {};
 let after = {};
 let verdict = '';
 let sha = '';
+let trafficRun;
+let traffic = null;
 try {
   if (!args.includes('--no-build')) {
     await timed('bundles (actions + runner)', async () => {
@@ -404,6 +443,10 @@ try {
   );
 
   const { runWorkflow } = await import(join(ROOT, 'local/runner/dist/runner.mjs'));
+  // Users' traffic through every listener during the whole run: a deploy or rollback must lose none.
+  trafficRun = await startTraffic(
+    ENVS.flatMap((env) => SERVICES.map((service) => `http://127.0.0.1:${PORTS[env][service]}/health`)),
+  );
   const stop = new AbortController();
   const approval = watchApproval(githubUrl, stop.signal);
   result = await timed('workflow run (local runner)', () =>
@@ -435,6 +478,9 @@ try {
   );
   stop.abort();
   await approval.catch(() => {});
+  traffic = await trafficRun.stop();
+  trafficRun = undefined;
+  say(describeTraffic(traffic));
   after = await versions();
   if (breakMode === 'migration') {
     // The failed migration is recorded in staging's _prisma_migrations; clear it so the next run is not blocked.
@@ -449,6 +495,8 @@ try {
 } catch (error) {
   console.error(`[pipeline] ${error.stack ?? error}`);
 }
+// A run that threw still ends its load (its counts are not a measure of the deploy then).
+await trafficRun?.stop().catch(() => {});
 
 // --- the table ----------------------------------------------------------------------------------
 
@@ -541,6 +589,7 @@ writeFileSync(
       sha,
       before,
       after,
+      traffic,
       report: result?.reportPath ?? null,
       jobs: (result?.jobs ?? []).map((j) => ({
         key: j.key,
