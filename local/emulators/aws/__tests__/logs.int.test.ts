@@ -2,7 +2,6 @@
  * CloudWatch Logs in the emulator, driven by the unmodified `@aws-sdk/client-cloudwatch-logs` and
  * by `aws logs --endpoint-url`; every raw request and response validated against the Logs model.
  */
-import { execFile } from 'node:child_process';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { type AwsEmulator, startEmulator } from '../src/server.js';
 import { checkError, checkInput, checkOutput } from '../testing/aws-model.js';
 import { recordingHandler } from '../testing/recorder.js';
+import { awsCli } from './awslogs-cli.js';
 
 let emulator: AwsEmulator;
 let logs: CloudWatchLogsClient;
@@ -168,27 +168,7 @@ describe('CloudWatch Logs over the SDK', () => {
 });
 
 describe('CloudWatch Logs over the aws CLI', () => {
-  const aws = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        'aws',
-        [...args, '--endpoint-url', emulator.endpoint, '--output', 'json', '--region', 'us-east-1'],
-        {
-          env: {
-            PATH: process.env.PATH,
-            HOME: process.env.HOME,
-            AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-            AWS_SECRET_ACCESS_KEY: 'dummy',
-            AWS_CONFIG_FILE: '/dev/null',
-            AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-            AWS_PAGER: '',
-            AWS_MAX_ATTEMPTS: '1',
-          },
-          timeout: 60_000,
-        },
-        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
+  const aws = (args: string[]) => awsCli(emulator.endpoint, args);
 
   test('create, put, get-log-events, filter-log-events, describe-log-streams', async () => {
     expect((await aws(['logs', 'create-log-group', '--log-group-name', '/cli/g'])).code).toBe(0);

@@ -20,6 +20,7 @@ import { type AwsEmulator, startEmulator } from '../src/server.js';
 import { checkError, checkOutput, type ServiceName } from '../testing/aws-model.js';
 import { BASE_IMAGE } from '../testing/images.js';
 import { recordingHandler } from '../testing/recorder.js';
+import { awsCli } from './awslogs-cli.js';
 import { cluster, credentials, until } from './ecs-helpers.js';
 
 let emulator: AwsEmulator;
@@ -165,6 +166,44 @@ describe('RunTask', () => {
       );
     }
   }, 180_000);
+
+  test('aws ecs run-task with a capacity provider strategy; its output read with aws logs get-log-events', async () => {
+    await register('cli');
+    const run = await awsCli(emulator.endpoint, [
+      'ecs',
+      'run-task',
+      '--cluster',
+      CLUSTER,
+      '--task-definition',
+      'cli',
+      '--capacity-provider-strategy',
+      'capacityProvider=FARGATE,weight=1',
+      'capacityProvider=FARGATE_SPOT,weight=3',
+      '--network-configuration',
+      JSON.stringify(NETWORK),
+      '--overrides',
+      JSON.stringify({ containerOverrides: [{ name: 'app', command: ['from-cli'] }] }),
+      '--started-by',
+      'cli',
+    ]);
+    expect(run.stderr).toBe('');
+    const [task] = JSON.parse(run.stdout).tasks;
+    expect(task.capacityProviderName).toBe('FARGATE_SPOT');
+    expect(task.launchType).toBeUndefined();
+    expect((await stopped(task.taskArn)).containers?.[0]?.exitCode).toBe(0);
+    const stream = `one-off/app/${task.taskArn.split('/').at(-1)}`;
+    await logLines('/ecs/cli', stream, 3);
+    const got = await awsCli(emulator.endpoint, [
+      'logs',
+      'get-log-events',
+      '--log-group-name',
+      '/ecs/cli',
+      '--log-stream-name',
+      stream,
+      '--start-from-head',
+    ]);
+    expect(JSON.parse(got.stdout).events.map((e: { message: string }) => e.message)).toContain('argv=from-cli');
+  }, 120_000);
 
   test('a failing one-off task reports its real exit code', async () => {
     await register('backfill', { environment: [{ name: 'EXIT_CODE', value: '3' }] });

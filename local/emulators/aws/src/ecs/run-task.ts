@@ -42,7 +42,8 @@ export function runTask(store: EcsStore, runtime: TaskRuntime, input: Json): Jso
       taskDefinitionArn: td.arn,
       startedBy: input.startedBy,
       group: input.group ?? `family:${td.family}`,
-      launchType: launchType ?? 'FARGATE',
+      launchType,
+      capacityProviderName: launchType ? undefined : placedBy(input.capacityProviderStrategy),
       overrides: input.overrides ?? {},
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
@@ -73,6 +74,15 @@ export function runTask(store: EcsStore, runtime: TaskRuntime, input: Json): Jso
     tasks.push(task);
   }
   return { tasks: tasks.map((t) => taskBody(store, t)), failures: [] };
+}
+
+/**
+ * The provider a strategy places a (single) task with: the one with a `base`, else the highest
+ * weight (ECS developer guide, "Capacity provider strategies").
+ */
+function placedBy(strategy: Json[]): string {
+  const withBase = strategy.find((s) => (s.base ?? 0) > 0);
+  return String((withBase ?? [...strategy].sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0))[0])?.capacityProvider);
 }
 
 /**

@@ -104,7 +104,11 @@ export function taskBody(store: EcsStore, task: Task): Json {
     healthStatus: task.healthStatus,
     group: task.group ?? (task.service ? `service:${task.service}` : undefined),
     startedBy: task.startedBy,
-    launchType: task.launchType ?? store.serviceOf(task)?.launchType ?? 'FARGATE',
+    // A task placed by a capacity provider reports the provider, not a launch type.
+    launchType: task.capacityProviderName
+      ? undefined
+      : (task.launchType ?? store.serviceOf(task)?.launchType ?? 'FARGATE'),
+    capacityProviderName: task.capacityProviderName,
     overrides: task.overrides,
     createdAt: seconds(task.createdAt),
     startedAt: task.startedAt && seconds(task.startedAt),

@@ -142,6 +142,8 @@ export interface Task {
   /** RunTask: its `group` (default `family:<family>`), launch type and `overrides` as given. */
   group?: string;
   launchType?: string;
+  /** RunTask with a capacityProviderStrategy: the provider the task was placed with. */
+  capacityProviderName?: string;
   overrides?: Json;
 }
 
