@@ -69,7 +69,7 @@ describe('the summary of a deploy behind a load balancer', () => {
       throttled: 0,
       startedAt: 0,
       finishedAt: 30_000,
-      failureCountResets: 0,
+      failureCountResets: 1,
       targets: [
         {
           taskArn: TASK,
@@ -102,5 +102,8 @@ describe('the summary of a deploy behind a load balancer', () => {
       '<td>0123456789ab</td><td>web:2</td><td>web-staging</td><td>10.0.1.6:8080</td><td>unhealthy</td><td>Target.FailedHealthChecks: Health checks failed</td><td>no</td>',
     );
     expect(html).toContain('(timed-out)');
+    expect(html).toContain(
+      '<td>failed-task count resets</td><td>1 (ECS forgave earlier failures once a task ran)</td>',
+    );
   });
 });

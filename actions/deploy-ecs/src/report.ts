@@ -22,6 +22,7 @@ export function buildSummary(summary: typeof core.summary, run: Run, conclusion:
   const rollouts = rolloutsOf(result);
   const followed = rollouts.flatMap((r) => (r.result ? [{ ...r.result, purpose: r.purpose }] : []));
   const waited = followed.reduce((sum, f) => sum + (f.finishedAt - f.startedAt), 0);
+  const resets = followed.reduce((sum, f) => sum + f.failureCountResets, 0);
   const registered = result?.mode === 'deploy' && result.registered;
   const deregistered = result?.mode === 'deploy' ? result.deregistered : [];
   summary.addTable(
@@ -38,6 +39,7 @@ export function buildSummary(summary: typeof core.summary, run: Run, conclusion:
           `${stats.apiCalls} (${followed.reduce((s, f) => s + f.polls, 0)} polls over ${formatDuration(waited)})`,
         ],
         ...(deregistered.length ? [['deregistered', deregistered.join(', ')]] : []),
+        ...(resets ? [['failed-task count resets', `${resets} (ECS forgave earlier failures once a task ran)`]] : []),
       ],
     ),
   );

@@ -56,6 +56,7 @@ export async function recover(
       deploymentId: back.id,
       deadline: Date.now() + inputs.timeout,
       purpose: 'circuit breaker rollback',
+      loadBalancers: now.loadBalancers,
     });
     return {
       kind: 'circuit-breaker',
