@@ -84,8 +84,15 @@ function manual(inputs: Record<string, string>): { status: number | null; output
   return { status: child.status, output: `${child.stdout}\n${child.stderr}` };
 }
 
+/** Requests the pipeline's traffic generator saw fail (connection errors, timeouts, 5xx) through the load balancers. */
+function failedRequests(run: LastRun): number {
+  const { traffic } = run as LastRun & { traffic?: { sent: number; failed: number } | null };
+  if (!traffic?.sent) throw new Error('last-run.json has no traffic counts');
+  return traffic.failed;
+}
+
 async function stagingBackendCommit(): Promise<string> {
-  const response = await fetch('http://127.0.0.1:18080/version', { signal: AbortSignal.timeout(5000) });
+  const response = await fetch('http://127.0.0.1:18020/version', { signal: AbortSignal.timeout(5000) });
   return ((await response.json()) as { commit: string }).commit;
 }
 
@@ -113,6 +120,7 @@ describe('npm run pipeline (the pipeline workflow through the local runner)', ()
       expect(job(run, /production \/ deploy/).map((j) => j.result)).toEqual(['success', 'success']);
       expect(job(run, /rollback/).every((j) => j.result === 'skipped')).toBe(true);
       expect(output).toContain('approved issue #');
+      expect(failedRequests(run)).toBe(0);
       green = run;
     },
     PIPELINE_TIMEOUT,
@@ -146,6 +154,7 @@ describe('npm run pipeline (the pipeline workflow through the local runner)', ()
       expect(run.after['staging/backend']).not.toBe(run.sha);
       expect(run.after['production/backend']).toBe(run.before['production/backend']);
       if (green) expect(run.after['staging/backend']).toBe(green.sha);
+      expect(failedRequests(run)).toBe(0);
       rolledBack = run;
     },
     PIPELINE_TIMEOUT,
@@ -172,6 +181,7 @@ describe('npm run pipeline (the pipeline workflow through the local runner)', ()
       expect(readFileSync(frontendRollback.logFile, 'utf8')).toContain('nothing to roll back');
       for (const key of Object.keys(run.before)) expect(run.after[key]).toBe(run.before[key]);
       expect(run.after['staging/backend']).not.toBe(run.sha);
+      expect(failedRequests(run)).toBe(0);
     },
     PIPELINE_TIMEOUT,
   );
