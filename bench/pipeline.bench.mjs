@@ -1,6 +1,7 @@
 // The whole pipeline's wall time, split by stage, and where it goes: the suite's own code versus
 // docker, pnpm, Prisma and waiting. Runs `npm run pipeline --approve-as alice --no-build --quiet`
-// once (a few minutes) and reads the run's report.json.
+// once (a few minutes) and reads the run's report.json; then the two incremental pushes
+// (`--change frontend`, `--change docs`) and prints the wall time of each ÷ the full run's.
 //
 // Attribution is by step (coarse, measured within this one run): run: steps are pnpm/turbo;
 // setup-monorepo is pnpm (install, caches); build-push-image is docker; prisma-migrate is Prisma;
@@ -18,26 +19,28 @@ const CATEGORY = [
   [/deploy-ecs|smoke-test|approve-gate/, 'waiting'],
 ];
 
-export default async function pipelineBench(ctx) {
+/** One `npm run pipeline` run: its wall time, exit status and last-run.json. */
+function runPipeline(ctx, ...extra) {
   const started = Date.now();
   const child = spawnSync(
     ctx.node24,
-    [join(ctx.root, 'local/pipeline.mjs'), '--approve-as', 'alice', '--no-build', '--quiet'],
-    {
-      cwd: ctx.root,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    },
+    [join(ctx.root, 'local/pipeline.mjs'), '--approve-as', 'alice', '--no-build', '--quiet', ...extra],
+    { cwd: ctx.root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const wallMs = Date.now() - started;
   const last = JSON.parse(readFileSync(join(ctx.root, '.local/pipeline/last-run.json'), 'utf8'));
+  return { wallMs, status: child.status, last };
+}
+
+export default async function pipelineBench(ctx) {
+  const { wallMs, status, last } = runPipeline(ctx);
   const report = JSON.parse(readFileSync(join(dirname(last.report), 'report.json'), 'utf8'));
   const rows = [
     {
       name: 'pipeline: wall time',
       value: wallMs,
       unit: 'ms',
-      note: `run ${report.conclusion}, ${last.verdict} (exit ${child.status})`,
+      note: `run ${report.conclusion}, ${last.verdict} (exit ${status})`,
     },
     { name: 'pipeline: workflow run', value: report.durationMs, unit: 'ms' },
   ];
@@ -78,6 +81,16 @@ export default async function pipelineBench(ctx) {
       value: Number((ms / total).toFixed(3)),
       unit: 'x',
       note: `${(ms / 1000).toFixed(1)} s of job/step time (parallel jobs counted each)`,
+    });
+  }
+  // Incremental pushes on top of the example (the full run above is their "before").
+  for (const change of ['frontend', 'docs']) {
+    const incremental = runPipeline(ctx, '--change', change);
+    rows.push({
+      name: `pipeline incremental (${change} only) ÷ full run`,
+      value: Number((incremental.wallMs / wallMs).toFixed(3)),
+      unit: 'x',
+      note: `${(incremental.wallMs / 1000).toFixed(1)} s vs ${(wallMs / 1000).toFixed(1)} s wall; run ${incremental.last.conclusion}, ${incremental.last.verdict} (exit ${incremental.status})`,
     });
   }
   return rows;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run pipeline [-- --approve-as <login>] [--break smoke|migration|image|deploy] [--no-build] [--quiet]
-//                   [--ecs-profile realistic|fast]
+//                   [--ecs-profile realistic|fast] [--change frontend|docs]
 //
 // The whole pipeline on this machine: bundles (actions + the local runner), infrastructure and
 // emulators up, a git checkout of examples/monorepo whose own caller workflow
@@ -39,6 +39,18 @@ if (breakMode !== undefined && !['smoke', 'migration', 'image', 'deploy'].includ
   process.exit(2);
 }
 const quiet = args.includes('--quiet');
+// --change frontend|docs: an incremental push. The example is committed first, then one more commit
+// changes only the frontend (a source file) or only documentation (README.md), and that is pushed:
+// only that commit's affected packages count (before = the example commit).
+const change = flag('change');
+if (change !== undefined && !['frontend', 'docs'].includes(change)) {
+  console.error('--change takes frontend or docs');
+  process.exit(2);
+}
+if (change !== undefined && breakMode !== undefined) {
+  console.error('--change and --break do not combine');
+  process.exit(2);
+}
 // The AWS emulator's ECS timing for the example cluster: realistic (AWS's pace, the default, what
 // the figures quote) or fast (x0.05, what tests use; deploy-ecs decides the same under both).
 const ecsProfile = flag('ecs-profile') ?? 'realistic';
@@ -337,7 +349,18 @@ function makeCheckout() {
   git('add', '-A');
   const message = `pipeline run ${new Date().toISOString()}${breakMode ? ` (--break ${breakMode})` : ''}`;
   git('commit', '-q', '-m', message);
+  if (change) {
+    const file = join(CHECKOUT, change === 'frontend' ? 'apps/frontend/src/server.js' : 'README.md');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\n// --change ${change}: ${new Date().toISOString()}\n`);
+    git('commit', '-q', '-am', `--change ${change}: only ${relative(CHECKOUT, file)}`);
+  }
   return git('rev-parse', 'HEAD');
+}
+
+/** The commit each service should answer after a green run: the pushed one, unless not changed. */
+function expectedAfter(before, pushed) {
+  const changed = (service) => !change || (change === 'frontend' && service === 'frontend');
+  return Object.fromEntries(Object.keys(before).map((key) => [key, changed(key.split('/')[1]) ? pushed : before[key]]));
 }
 
 // --- the approval -------------------------------------------------------------------------------
@@ -529,13 +552,15 @@ say(`running versions after: ${JSON.stringify(after)}`);
 
 let exitCode = result?.conclusion === 'success' ? 0 : 1;
 if (!breakMode && result?.conclusion === 'success') {
-  // Green means every service of both environments answers with the commit just pushed.
-  const stale = Object.entries(after).filter(([, commit]) => commit !== sha);
+  // Green means every service of both environments answers with the commit just pushed (with
+  // --change, a service the change does not touch still answers what it answered before).
+  const expected = expectedAfter(before, sha);
+  const stale = Object.entries(after).filter(([key, commit]) => commit !== expected[key]);
   verdict = stale.length ? 'NOT verified' : 'verified';
   say(
     stale.length
-      ? `the run succeeded but ${stale.map(([k, v]) => `${k} answers ${v}`).join(', ')} (expected ${sha.slice(0, 12)})`
-      : `every service answers ${sha.slice(0, 12)}: deploy verified`,
+      ? `the run succeeded but ${stale.map(([k, v]) => `${k} answers ${v} (expected ${expected[k].slice(0, 12)})`).join(', ')}`
+      : `every service answers what it should (${JSON.stringify(expected)}): deploy verified`,
   );
   if (stale.length) exitCode = 1;
 }
@@ -585,6 +610,7 @@ writeFileSync(
       exitCode,
       conclusion: result?.conclusion ?? 'failure',
       break: breakMode ?? null,
+      change: change ?? null,
       verdict,
       sha,
       before,

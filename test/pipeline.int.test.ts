@@ -19,42 +19,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { NODE24, ROOT } from './harness.js';
-
-interface LastRun {
-  exitCode: number;
-  conclusion: string;
-  verdict: string;
-  sha: string;
-  before: Record<string, string>;
-  after: Record<string, string>;
-  report: string;
-  jobs: {
-    key: string;
-    result: string;
-    outputs: Record<string, string>;
-    steps: { name: string; conclusion: string }[];
-  }[];
-}
-
-const PIPELINE_TIMEOUT = 12 * 60_000;
-
-function pipeline(...args: string[]): { status: number | null; output: string; run: LastRun } {
-  const child = spawnSync(
-    NODE24,
-    [join(ROOT, 'local/pipeline.mjs'), '--approve-as', 'alice', '--quiet', '--ecs-profile', 'fast', ...args],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      timeout: PIPELINE_TIMEOUT - 30_000,
-    },
-  );
-  const output = `${child.stdout}\n${child.stderr}`;
-  const run = JSON.parse(readFileSync(join(ROOT, '.local/pipeline/last-run.json'), 'utf8')) as LastRun;
-  return { status: child.status, output, run };
-}
-
-const job = (run: LastRun, pattern: RegExp) => run.jobs.filter((j) => pattern.test(j.key));
+import { job, type LastRun, PIPELINE_TIMEOUT, pipeline } from './pipeline-run.js';
 
 /** The example's deploy-manual.yml (workflow_dispatch) through the runner CLI, on the pipeline's checkout. */
 function manual(inputs: Record<string, string>): { status: number | null; output: string } {
