@@ -101,17 +101,19 @@ describe('npm run pipeline (the pipeline workflow through the local runner)', ()
       expect(run.verdict).toBe('verified');
       expect(run.conclusion).toBe('failure');
       expect(job(run, /staging \/ smoke$/).map((j) => j.result)).toEqual(['failure']);
-      // Each rollback job puts its service back (deploy-ecs succeeds), then fails the run on purpose.
+      // Each rollback leg puts its service back; deploy.yml's verdict job reads all legs together
+      // (a matrix job's outputs are the last leg's) and fails the run on purpose.
       const rollbacks = job(run, /staging \/ rollback/);
       expect(rollbacks).toHaveLength(2);
       for (const rollback of rollbacks) {
-        expect(rollback.outputs.outcome).toBe('rolled-back');
+        expect(rollback.result).toBe('success');
         expect(rollback.steps.map((s) => [s.name.replace(/@.*/, ''), s.conclusion])).toEqual([
           ['aws-actions/configure-aws-credentials', 'success'],
           ['org/deploy-actions/deploy-ecs', 'success'],
-          ['fail after rolling back', 'failure'],
         ]);
       }
+      const verdicts = job(run, /staging \/ verdict$/);
+      expect(verdicts.map((j) => [j.result, j.outputs.outcome])).toEqual([['failure', 'rolled-back']]);
       expect(job(run, /^pipeline \/ approve$/).map((j) => j.result)).toEqual(['skipped']);
       // The previous version (the green run's commit, or whatever ran before) answers again.
       expect(run.after['staging/backend']).toBe(run.before['staging/backend']);
