@@ -151,12 +151,12 @@ export class AwsEmulator {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/_emulator/')) return this.control(req.method ?? 'GET', url.pathname, body, res);
-    // ELBv2 speaks the Query protocol (form-encoded Action=...), the other services JSON 1.1.
-    if (isQueryRequest(req.headers['content-type'], body))
-      return void (await serveQuery(this.elbv2, req.headers, body, res));
     // IAM and STS (Query protocol too) are told from other Query services by their API version.
     const iamOrSts = queryService(req.headers['content-type'], body);
     if (iamOrSts) return void (await serveIamSts(iamOrSts, this.iam, this.sts, req.headers, body, res));
+    // ELBv2 speaks the Query protocol (form-encoded Action=...), the other services JSON 1.1.
+    if (isQueryRequest(req.headers['content-type'], body))
+      return void (await serveQuery(this.elbv2, req.headers, body, res));
     const target = String(req.headers['x-amz-target'] ?? '');
     const prefix = Object.keys(PREFIXES).find((p) => target.startsWith(p));
     const operation = prefix ? target.slice(prefix.length) : target;
