@@ -165,6 +165,10 @@ describe('npm run pipeline (the pipeline workflow through the local runner)', ()
       const deployed = manual({ operation: 'deploy', environment: 'staging', version });
       if (deployed.status !== 0) console.log(deployed.output.slice(-20_000));
       expect(deployed.status).toBe(0);
+      // A manual deploy runs no migrations; its smoke test must still run (GitHub's implicit
+      // success() over the skipped migrate job skipped it, and with it the rollback).
+      expect(deployed.output).toMatch(/job manual \/ deploy \/ migrate skipped/);
+      expect(deployed.output).toMatch(/job manual \/ deploy \/ smoke success/);
       expect(await stagingBackendCommit()).toBe(version);
 
       const back = manual({ operation: 'rollback', environment: 'staging' });
