@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { contentHash, contextFiles, isIgnored, parseDockerignore } from '../src/contenthash.js';
 import {
   type BuildPlan,
@@ -99,9 +99,16 @@ describe('image references', () => {
   });
 });
 
+// Every context a test makes is removed after the file (CI's disk is the machine's).
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('content hash', () => {
   const make = (files: Record<string, string>) => {
     const dir = mkdtempSync(join(tmpdir(), 'bpi-hash-'));
+    made.push(dir);
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(join(dir, path, '..'), { recursive: true });
       writeFileSync(join(dir, path), content);
@@ -255,6 +262,7 @@ describe('docker command lines', () => {
 describe('content hash with a whitelist .dockerignore', () => {
   test('"*" then "!dist/" keeps only dist, without walking ignored folders', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bpi-hash-'));
+    made.push(dir);
     for (const path of ['dist/server.cjs', 'dist/sub/a.wasm', 'node_modules/x/index.js', 'src/a.ts', 'Dockerfile']) {
       mkdirSync(join(dir, path, '..'), { recursive: true });
       writeFileSync(join(dir, path), path);
